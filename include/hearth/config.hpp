@@ -94,7 +94,18 @@ struct GenericDeviceSettings {
     std::string payload_unlocked = "UNLOCKED";
     std::string payload_online = "online";
     std::string payload_offline = "offline";
+    // What the state topic reports for on and off, where it differs from what commands send
+    // (empty: payload_on / payload_off).
+    std::string state_on;
+    std::string state_off;
+    // Commands are the bare payload word even though state_field reads a JSON state.
+    bool plain_commands = false;
+    // Where a thermostat takes its set point as a bare number, when that is not command_topic
+    // (Home Assistant's temperature_command_topic, say).
+    std::string target_command_topic;
     int brightness_max = 100;  // the device's full-scale brightness value
+
+    bool operator==(const GenericDeviceSettings&) const = default;
 };
 
 struct Device {
@@ -113,6 +124,11 @@ struct Device {
     // hub decides what it does, so it does nothing while the hub is unreachable.
     bool detached = false;
     GenericDeviceSettings generic;
+    // Commands to it need confirmation (or the PIN) when they arrive by voice (voice.sensitive).
+    bool sensitive = false;
+    // Set for a device the hub discovered on the broker rather than read from the YAML:
+    // "zigbee2mqtt", "tasmota" or "homeassistant".
+    std::string discovered_by;
     SourceMark mark;
 };
 
@@ -138,6 +154,27 @@ struct ProtocolSettings {
     std::string shelly_gen1_prefix = "shellies";
 };
 
+// A YAML entry that renames, places or adds aliases to a device the hub discovered, without
+// configuring the device itself. `device` is the discovered device's id (hearthctl devices).
+struct DiscoveryOverride {
+    std::string device;
+    std::string name;                                // empty: keep the announced name
+    std::optional<std::vector<std::string>> aliases;  // replaces the (empty) discovered aliases
+    std::string area;                                // area id, or empty
+    SourceMark mark;
+};
+
+// Devices announced on the broker appear without YAML (docs/discovery.md).
+struct DiscoverySettings {
+    bool enabled = false;
+    bool zigbee2mqtt = true;    // <base>/bridge/devices
+    bool tasmota = true;        // tasmota/discovery/<mac>/config
+    bool homeassistant = true;  // Home Assistant MQTT discovery configs
+    std::string homeassistant_prefix = "homeassistant";
+    std::string tasmota_prefix = "tasmota/discovery";
+    std::vector<DiscoveryOverride> overrides;
+};
+
 struct StorageSettings {
     std::string directory = "/var/lib/hearth";  // the hub's database and state live here
 };
@@ -152,6 +189,47 @@ struct LoggingSettings {
     int repeat_interval_seconds = 60;  // a repeated warning is logged at most once per interval
 };
 
+// What a voice command must clear before it acts on a lock or a sensitive device.
+enum class VoiceGuard { confirm, pin, forbid };
+std::string_view to_string(VoiceGuard);
+
+struct VoiceSettings {
+    VoiceGuard unlock = VoiceGuard::confirm;     // unlocking any lock
+    VoiceGuard sensitive = VoiceGuard::confirm;  // any command to a device marked sensitive
+    int confirm_seconds = 10;  // how long a question waits for its yes / PIN
+    std::string pin_file;      // the PIN's file (first line), when guard pin is used
+    std::string pin_env;       // or the environment variable holding it
+    std::string pin;           // resolved PIN (digits); never logged
+
+    bool operator==(const VoiceSettings&) const = default;
+};
+
+// Sentences and words a household adds to the shipped grammar (docs/intents.md).
+struct IntentSentence {
+    std::string intent;  // TurnOn, SetBrightness, ...
+    std::string text;    // a template: words, (a|b), [optional], <rule>, {slot}
+    SourceMark mark;     // where the template starts in the configuration file
+};
+
+struct IntentWords {
+    std::string list;   // a word list of the grammar: color, kind, state, ...
+    std::string value;  // the value the words mean: red, light, on, ...
+    std::vector<std::string> words;
+    SourceMark mark;
+};
+
+struct IntentLanguageSettings {
+    std::vector<IntentSentence> sentences;
+    std::vector<IntentWords> words;
+};
+
+struct IntentSettings {
+    IntentLanguageSettings en;
+    IntentLanguageSettings de;
+
+    const IntentLanguageSettings& of(Language language) const { return language == Language::de ? de : en; }
+};
+
 struct Config {
     std::string path;  // absolute path of the file it was loaded from
     Language language = Language::en;
@@ -160,6 +238,9 @@ struct Config {
     StorageSettings storage;
     ControlSettings control;
     LoggingSettings logging;
+    DiscoverySettings discovery;
+    VoiceSettings voice;
+    IntentSettings intents;
     std::vector<Floor> floors;
     std::vector<Area> areas;
     std::vector<Device> devices;

@@ -2,6 +2,8 @@
 #include "hearth/config_loader.hpp"
 #include "hearth/control.hpp"
 
+#include "cli/parse.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -15,6 +17,10 @@ namespace {
 constexpr const char* default_socket = "/run/hearth/hearth.sock";
 
 constexpr const char* usage = R"(usage: hearthctl [--socket PATH | --config FILE] [--timeout SECONDS] COMMAND
+
+Commands that work offline (they read the configuration only):
+  parse       understand a command: hearthctl parse --config FILE [--area AREA] TEXT...
+              (hearthctl parse --help for more)
 
 Commands that talk to the running hearthd (through its control socket):
   status      uptime, broker connection, configuration file and device count, as JSON
@@ -80,9 +86,25 @@ int run_daemon_command(const Options& options, const std::string& command) {
     return 0;
 }
 
+// Index of the command word in argv (skipping the global options and their values), or 0.
+int command_position(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--socket" || arg == "--config" || arg == "--timeout") {
+            ++i;
+        } else if (arg.empty() || arg[0] != '-') {
+            return i;
+        }
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    // parse has options of its own (--lang, --area, --batch); it reads the whole command line.
+    if (const int at = command_position(argc, argv); at > 0 && std::string_view(argv[at]) == "parse")
+        return hearth::cli::run_parse(argc, argv, at);
     Options options;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];

@@ -30,6 +30,15 @@ std::string_view to_string(DeviceType t) {
     return "light";
 }
 
+std::string_view to_string(VoiceGuard g) {
+    switch (g) {
+        case VoiceGuard::confirm: return "confirm";
+        case VoiceGuard::pin: return "pin";
+        case VoiceGuard::forbid: return "forbid";
+    }
+    return "confirm";
+}
+
 std::string_view to_string(Protocol p) {
     switch (p) {
         case Protocol::zigbee2mqtt: return "zigbee2mqtt";

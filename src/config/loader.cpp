@@ -160,9 +160,9 @@ public:
         : d_(diagnostics), base_directory_(std::move(base_directory)) {}
 
     void read(const YAML::Node& document, Config& config) {
-        static constexpr std::array<std::string_view, 10> keys{"language", "mqtt",   "protocols", "storage",
+        static constexpr std::array<std::string_view, 11> keys{"language", "mqtt",   "protocols", "storage",
                                                                "control",  "logging", "floors",   "areas",
-                                                               "devices",  "bindings"};
+                                                               "devices",  "bindings", "discovery"};
         MapReader root(document, "", keys, d_, document.Mark());
         if (!root.is_map()) return;
         root.read_enum<Language>("language", config.language, language_names);
@@ -175,6 +175,7 @@ public:
         read_areas(root, config.areas);
         read_devices(root, config.devices);
         read_bindings(root, config);
+        read_discovery(section(root, "discovery"), root.value_mark("discovery"), config.discovery);
     }
 
 private:
@@ -631,18 +632,74 @@ private:
         }
     }
 
+    // After areas and devices: overrides refer to areas, and must not reuse a configured id.
+    void read_discovery(const YAML::Node& node, const YAML::Mark& mark, DiscoverySettings& discovery) {
+        static constexpr std::array<std::string_view, 7> keys{"enabled",       "zigbee2mqtt",          "tasmota",
+                                                              "homeassistant", "homeassistant_prefix", "tasmota_prefix",
+                                                              "overrides"};
+        MapReader map(node, "discovery", keys, d_, mark);
+        if (!map.is_map()) return;
+        map.read_bool("enabled", discovery.enabled);
+        map.read_bool("zigbee2mqtt", discovery.zigbee2mqtt);
+        map.read_bool("tasmota", discovery.tasmota);
+        map.read_bool("homeassistant", discovery.homeassistant);
+        read_topic_setting(map, "homeassistant_prefix", discovery.homeassistant_prefix);
+        read_topic_setting(map, "tasmota_prefix", discovery.tasmota_prefix);
+
+        static constexpr std::array<std::string_view, 4> override_keys{"device", "name", "aliases", "area"};
+        std::map<std::string, int> seen;  // device -> line of its first override
+        for_each_entry(map, "overrides", [&](const YAML::Node& item, const std::string& section, const YAML::Mark& m) {
+            const std::string entry = "discovery." + section;
+            MapReader o(item, entry, override_keys, d_, m);
+            if (!o.is_map()) return;
+            DiscoveryOverride override_;
+            override_.mark = to_source_mark(o.mark());
+            if (!o.read_string("device", override_.device, true)) return;
+            bool ok = true;
+            if (!is_valid_id(override_.device)) {
+                o.error("device", "expected the id of a discovered device (as hearthctl devices shows it), got " +
+                                      text::quote(override_.device));
+                ok = false;
+            } else if (device_ids_.contains(override_.device)) {
+                o.error("device", text::quote(override_.device) +
+                                      " is a device of this file; change it under 'devices:' instead");
+                ok = false;
+            } else if (auto [it, inserted] = seen.emplace(override_.device, config::position(o.value_mark("device")).first);
+                       !inserted) {
+                o.error("device", "a second override for " + text::quote(override_.device) + " (the first is on line " +
+                                      std::to_string(it->second) + ")");
+                ok = false;
+            }
+            o.read_string("name", override_.name);
+            std::vector<std::string> aliases;
+            if (o.read_string_list("aliases", aliases)) override_.aliases = std::move(aliases);
+            if (o.read_string("area", override_.area)) {
+                if (!area_ids_.contains(override_.area)) {
+                    check_reference(o, "area", override_.area, area_ids_, "area");
+                    ok = false;
+                }
+            }
+            if (!o.has("name") && !o.has("aliases") && !o.has("area")) {
+                d_.error(o.mark(), entry + ": give name, aliases or area (what to change about the device)");
+                ok = false;
+            }
+            if (ok) discovery.overrides.push_back(std::move(override_));
+        });
+    }
+
     void read_generic(const YAML::Node& node, const YAML::Mark& mark, const std::string& section,
                       GenericDeviceSettings& g) {
-        static constexpr std::array<std::string_view, 16> keys{
+        static constexpr std::array<std::string_view, 20> keys{
             "state_topic",   "command_topic",  "availability_topic", "state_field",      "brightness_field",
             "temperature_field", "target_field", "payload_on",      "payload_off",      "payload_lock",
             "payload_unlock", "payload_locked", "payload_unlocked",  "payload_online",   "payload_offline",
-            "brightness_max"};
+            "brightness_max", "target_command_topic", "state_on", "state_off", "plain_commands"};
         MapReader map(node, section, keys, d_, mark);
         if (!map.is_map()) return;
         read_topic_setting(map, "state_topic", g.state_topic);
         read_topic_setting(map, "command_topic", g.command_topic);
         read_topic_setting(map, "availability_topic", g.availability_topic);
+        read_topic_setting(map, "target_command_topic", g.target_command_topic);
         for (auto [key, field] : {std::pair{"state_field", &g.state_field},
                                   std::pair{"brightness_field", &g.brightness_field},
                                   std::pair{"temperature_field", &g.temperature_field},
@@ -654,8 +711,11 @@ private:
                                   std::pair{"payload_locked", &g.payload_locked},
                                   std::pair{"payload_unlocked", &g.payload_unlocked},
                                   std::pair{"payload_online", &g.payload_online},
-                                  std::pair{"payload_offline", &g.payload_offline}})
+                                  std::pair{"payload_offline", &g.payload_offline},
+                                  std::pair{"state_on", &g.state_on},
+                                  std::pair{"state_off", &g.state_off}})
             map.read_string(key, *field);
+        map.read_bool("plain_commands", g.plain_commands);
         map.read_int("brightness_max", g.brightness_max, 1, 65535);
         if (!map.has("state_topic") && !map.has("command_topic"))
             d_.error(map.mark(), section + ": give state_topic, command_topic or both");

@@ -8,6 +8,7 @@
 #include "hearth/bindings.hpp"
 #include "hearth/control.hpp"
 #include "hearth/device_registry.hpp"
+#include "hearth/discovery.hpp"
 #include "hearth/mqtt_client.hpp"
 
 #include <asio/io_context.hpp>
@@ -48,7 +49,7 @@ public:
         : io_(io), options_(std::move(options)), config_(std::move(config)),
           mqtt_(io, config_.mqtt, status_will(config_.mqtt)),
           control_(io, [this](const json& request) { return handle_control(request); }), registry_(mqtt_),
-          bindings_(registry_), direct_binder_(mqtt_), notifier_(io),
+          bindings_(registry_), direct_binder_(mqtt_), discovery_(io, mqtt_), notifier_(io),
           signals_(io, SIGTERM, SIGINT, SIGHUP), started_(std::chrono::steady_clock::now()),
           started_wall_(std::chrono::system_clock::now()), loaded_wall_(started_wall_) {}
 
@@ -66,9 +67,10 @@ public:
         });
         // Bindings are the first to hear a button, straight from the message that carried it.
         registry_.on_button([this](const ButtonEvent& event) { bindings_.handle(event); });
-        registry_.configure(config_);
+        configure_devices();
         bindings_.configure(config_.bindings);
         direct_binder_.configure(config_);
+        discovery_.configure(config_, [this] { discovered(); });
         mqtt_.on_disconnected([this](const std::string&) { update_systemd_status(); });
         watch_own_status();
         wait_for_signal();
@@ -82,6 +84,7 @@ public:
             notifier_.ready(systemd_status_text());
             spdlog::info("hearthd {} running with {} ({} devices)", HEARTH_VERSION, config_.path,
                          config_.devices.size());
+            if (config_.discovery.enabled) spdlog::info("discovery is on: announced devices will be added");
         });
         io_.run();
         return exit_code_;
@@ -166,9 +169,26 @@ private:
         }
         mqtt_.reconfigure(next.mqtt, status_will(next.mqtt));
         config_ = std::move(next);
-        registry_.configure(config_);
+        configure_devices();
         bindings_.configure(config_.bindings);
         direct_binder_.configure(config_);
+        discovery_.configure(config_, [this] { discovered(); });
+    }
+
+    // The configured devices plus those announced on the broker, as one list to the registry:
+    // past this point nothing can tell a discovered device from a configured one.
+    void configure_devices() {
+        Config effective = config_;
+        if (config_.discovery.enabled) effective.devices = discovery::merge(config_, discovery_.announced());
+        registry_.configure(effective);
+    }
+
+    void discovered() {
+        const std::size_t before = registry_.devices().size();
+        configure_devices();
+        spdlog::info("discovery: {} devices now ({} configured, {} announced; was {})", registry_.devices().size(),
+                     config_.devices.size(), registry_.devices().size() - config_.devices.size(), before);
+        update_systemd_status();
     }
 
     void shutdown(const char* why) {
@@ -218,7 +238,8 @@ private:
                     {"reload_failures", reload_failures_},
                     {"last_reload_error", last_reload_error_.empty() ? json(nullptr) : json(last_reload_error_)},
                     {"language", to_string(config_.language)},
-                    {"device_count", config_.devices.size()},
+                    {"device_count", registry_.devices().size()},
+                    {"discovery", discovery_.status()},
                     {"area_count", config_.areas.size()},
                     {"floor_count", config_.floors.size()},
                     {"bindings", {{"count", config_.bindings.size()}, {"fired", bindings_.fired()},
@@ -227,7 +248,7 @@ private:
     }
 
     std::string systemd_status_text() const {
-        return std::to_string(config_.devices.size()) + " devices; broker " +
+        return std::to_string(registry_.devices().size()) + " devices; broker " +
                (mqtt_.connected() ? "connected" : "not connected");
     }
 
@@ -241,6 +262,7 @@ private:
     DeviceRegistry registry_;
     BindingEngine bindings_;
     zigbee2mqtt::DirectBinder direct_binder_;
+    discovery::DiscoveryService discovery_;
     SystemdNotifier notifier_;
     asio::signal_set signals_;
     MqttClient::SubscriptionId status_subscription_ = 0;

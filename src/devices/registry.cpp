@@ -156,6 +156,7 @@ nlohmann::json DeviceRegistry::to_json(const DeviceRecord& r) {
                 {"type", std::string(to_string(r.device.type))},
                 {"area", r.device.area.empty() ? json(nullptr) : json(r.device.area)},
                 {"protocol", std::string(to_string(r.device.protocol))},
+                {"discovered_by", r.device.discovered_by.empty() ? json(nullptr) : json(r.device.discovered_by)},
                 {"availability", std::string(to_string(r.availability))},
                 {"last_seen", r.last_seen ? json(iso8601(*r.last_seen)) : json(nullptr)},
                 {"state", state}};

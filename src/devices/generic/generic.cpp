@@ -79,6 +79,11 @@ std::optional<std::string> action_word(std::string_view word) {
     return devices::normalise_action(word);
 }
 
+const std::string& reported_on(const GenericDeviceSettings& g) { return g.state_on.empty() ? g.payload_on : g.state_on; }
+const std::string& reported_off(const GenericDeviceSettings& g) {
+    return g.state_off.empty() ? g.payload_off : g.state_off;
+}
+
 void read_state(const Device& d, const std::string& payload, Parsed& p) {
     const GenericDeviceSettings& g = d.generic;
     const std::string_view bare = text::trim(payload);
@@ -89,7 +94,7 @@ void read_state(const Device& d, const std::string& payload, Parsed& p) {
     switch (d.type) {
         case DeviceType::light:
         case DeviceType::switch_:
-            if (g.state_field.empty()) s.on = match(bare, g.payload_on, g.payload_off);
+            if (g.state_field.empty()) s.on = match(bare, reported_on(g), reported_off(g));
             break;
         case DeviceType::lock:
             if (g.state_field.empty()) s.lock = lock_state(match(bare, g.payload_locked, g.payload_unlocked));
@@ -112,7 +117,7 @@ void read_state(const Device& d, const std::string& payload, Parsed& p) {
         };
         if (const json* v = field(g.state_field)) {
             if (d.type == DeviceType::light || d.type == DeviceType::switch_)
-                s.on = match_value(*v, g.payload_on, g.payload_off);
+                s.on = match_value(*v, reported_on(g), reported_off(g));
             else if (d.type == DeviceType::lock)
                 s.lock = lock_state(match_value(*v, g.payload_locked, g.payload_unlocked));
             else if (d.type == DeviceType::button && v->is_string())
@@ -131,7 +136,7 @@ void read_state(const Device& d, const std::string& payload, Parsed& p) {
 
 // The command payload: JSON when a field is named for what is sent, else the bare word.
 std::string command_payload(const GenericDeviceSettings& g, const std::string& word, std::optional<int> level) {
-    if (!level && g.state_field.empty()) return word;
+    if (g.plain_commands || (!level && g.state_field.empty())) return word;
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     if (!g.state_field.empty()) j[g.state_field] = word;
     if (level) j[g.brightness_field] = devices::from_percent(*level, g.brightness_max);
@@ -176,6 +181,11 @@ std::optional<std::vector<OutgoingMessage>> translate(const Device& d, const Pro
         error = std::move(why);
         return std::nullopt;
     };
+    if (c.kind == Kind::set_temperature && d.type == DeviceType::thermostat && !g.target_command_topic.empty()) {
+        const auto t = temperature(c.temperature);
+        if (!t) return fail("set_temperature needs a temperature between -80 and 150 degrees");
+        return std::vector<OutgoingMessage>{{g.target_command_topic, json(*t).dump()}};
+    }
     if (g.command_topic.empty()) return fail(d.name + " has no command_topic: it only reports");
     if (c.brightness && (*c.brightness < 0 || *c.brightness > 100))
         return fail("brightness " + std::to_string(*c.brightness) + " is outside 0 to 100 percent");
