@@ -25,12 +25,20 @@ Commands that work offline (they read the configuration only):
 Commands that talk to the running hearthd (through its control socket):
   status      uptime, broker connection, configuration file and device count, as JSON
   devices     every device with its availability and state (a table; JSON with --json)
+  say TEXT    a command for the hub, as if spoken (or typed, with --text): it is understood,
+              carried out and answered, and the answer is also published on <prefix>/reply.
+              --area AREA names the speaker's room, --lang en|de forces the language.
+              An unlock asks first; answer with: hearthctl say yes
+  audit       the lock commands the hub has executed or refused, with their source, as JSON
 
 Options:
   --socket PATH      the daemon's control socket (default /run/hearth/hearth.sock)
   --config FILE      take the socket path from FILE's control.socket
   --timeout SECONDS  how long to wait for the daemon (default 5)
   --json             machine-readable output where a command prints a table
+
+Exit status: 0 done, 1 the daemon or the command failed (say: not understood or not done),
+2 usage errors.
 )";
 
 struct Options {
@@ -38,6 +46,9 @@ struct Options {
     std::string config;
     double timeout_seconds = 5;
     bool json = false;
+    bool typed = false;     // say --text
+    std::string area;       // say --area
+    std::string language;   // say --lang
     std::vector<std::string> words;
 };
 
@@ -64,7 +75,7 @@ void print_device_table(const nlohmann::json& devices) {
     }
 }
 
-int run_daemon_command(const Options& options, const std::string& command) {
+int run_daemon_command(const Options& options, const std::string& command, nlohmann::json request = {}) {
     std::string socket = options.socket;
     if (!options.config.empty()) {
         const hearth::LoadResult result = hearth::load_config(options.config);
@@ -76,9 +87,19 @@ int run_daemon_command(const Options& options, const std::string& command) {
     }
     std::string error;
     const auto timeout = std::chrono::milliseconds(static_cast<long long>(options.timeout_seconds * 1000));
-    const auto reply = hearth::control_request(socket, nlohmann::json{{"command", command}}, timeout, error);
+    if (!request.is_object()) request = nlohmann::json::object();
+    request["command"] = command;
+    const auto reply = hearth::control_request(socket, request, timeout, error);
     if (!reply) return fail(error);
     if (!reply->value("ok", false)) return fail(reply->value("error", std::string("the daemon refused the request")));
+    if (command == "say") {
+        // The hub's answer, as published on <prefix>/reply; the spoken sentence goes to stderr
+        // for a person, the JSON to stdout for scripts.
+        const nlohmann::json& answer = (*reply)["result"];
+        std::cout << answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        if (!options.json) std::cerr << answer.value("response", std::string()) << '\n';
+        return answer.value("ok", false) ? 0 : 1;
+    }
     if (command == "devices" && !options.json)
         print_device_table((*reply)["result"]);
     else
@@ -122,6 +143,12 @@ int main(int argc, char** argv) {
             options.config = v;
         } else if (arg == "--json") {
             options.json = true;
+        } else if (arg == "--text" && !options.words.empty()) {
+            options.typed = true;
+        } else if ((arg == "--area" || arg == "--lang") && !options.words.empty()) {
+            const char* v = value();
+            if (!v) return fail(std::string(arg) + " needs a value", 2);
+            (arg == "--area" ? options.area : options.language) = v;
         } else if (arg == "--timeout") {
             const char* v = value();
             try {
@@ -142,9 +169,20 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string& command = options.words[0];
-    if (command == "status" || command == "devices") {
+    if (command == "status" || command == "devices" || command == "audit") {
         if (options.words.size() > 1) return fail(command + " takes no arguments", 2);
         return run_daemon_command(options, command);
+    }
+    if (command == "say") {
+        std::string text;
+        for (std::size_t i = 1; i < options.words.size(); ++i) text += (i > 1 ? " " : "") + options.words[i];
+        if (text.empty()) return fail("say needs the words of a command, e.g. hearthctl say turn on the kitchen light", 2);
+        if (!options.language.empty() && options.language != "en" && options.language != "de")
+            return fail("--lang must be en or de", 2);
+        nlohmann::json request{{"text", text}, {"input", options.typed ? "text" : "voice"}};
+        if (!options.area.empty()) request["area"] = options.area;
+        if (!options.language.empty()) request["lang"] = options.language;
+        return run_daemon_command(options, command, std::move(request));
     }
     return fail("unknown command '" + command + "'\n" + usage, 2);
 }

@@ -2,6 +2,8 @@
 
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "daemon/assistant.hpp"
+#include "daemon/command_topics.hpp"
 #include "daemon/systemd_notifier.hpp"
 #include "devices/zigbee2mqtt/direct_bind.hpp"
 #include "hearth/config_loader.hpp"
@@ -49,7 +51,8 @@ public:
         : io_(io), options_(std::move(options)), config_(std::move(config)),
           mqtt_(io, config_.mqtt, status_will(config_.mqtt)),
           control_(io, [this](const json& request) { return handle_control(request); }), registry_(mqtt_),
-          bindings_(registry_), direct_binder_(mqtt_), discovery_(io, mqtt_), notifier_(io),
+          bindings_(registry_), direct_binder_(mqtt_), discovery_(io, mqtt_), assistant_(registry_),
+          commands_(mqtt_, assistant_), notifier_(io),
           signals_(io, SIGTERM, SIGINT, SIGHUP), started_(std::chrono::steady_clock::now()),
           started_wall_(std::chrono::system_clock::now()), loaded_wall_(started_wall_) {}
 
@@ -67,10 +70,13 @@ public:
         });
         // Bindings are the first to hear a button, straight from the message that carried it.
         registry_.on_button([this](const ButtonEvent& event) { bindings_.handle(event); });
-        configure_devices();
+        // Bindings first: they must work whatever happens to the rest (the templates, say).
+        const Config effective = configure_devices();
         bindings_.configure(config_.bindings);
         direct_binder_.configure(config_);
         discovery_.configure(config_, [this] { discovered(); });
+        assistant_.configure(config_, effective);
+        commands_.configure(config_);
         mqtt_.on_disconnected([this](const std::string&) { update_systemd_status(); });
         watch_own_status();
         wait_for_signal();
@@ -169,23 +175,26 @@ private:
         }
         mqtt_.reconfigure(next.mqtt, status_will(next.mqtt));
         config_ = std::move(next);
-        configure_devices();
+        const Config effective = configure_devices();
         bindings_.configure(config_.bindings);
         direct_binder_.configure(config_);
         discovery_.configure(config_, [this] { discovered(); });
+        assistant_.configure(config_, effective);
+        commands_.configure(config_);
     }
 
     // The configured devices plus those announced on the broker, as one list to the registry:
     // past this point nothing can tell a discovered device from a configured one.
-    void configure_devices() {
+    Config configure_devices() {
         Config effective = config_;
         if (config_.discovery.enabled) effective.devices = discovery::merge(config_, discovery_.announced());
         registry_.configure(effective);
+        return effective;
     }
 
     void discovered() {
         const std::size_t before = registry_.devices().size();
-        configure_devices();
+        assistant_.rebind(configure_devices());
         spdlog::info("discovery: {} devices now ({} configured, {} announced; was {})", registry_.devices().size(),
                      config_.devices.size(), registry_.devices().size() - config_.devices.size(), before);
         update_systemd_status();
@@ -212,7 +221,31 @@ private:
             for (const auto& [id, record] : registry_.devices()) list.push_back(DeviceRegistry::to_json(record));
             return list;
         }
-        throw std::invalid_argument("unknown command '" + command + "'; this hearthd knows: status, devices");
+        if (command == "say") return say(request);
+        if (command == "audit") return assistant_.audit_json();
+        throw std::invalid_argument("unknown command '" + command + "'; this hearthd knows: status, devices, say, audit");
+    }
+
+    // hearthctl say: a sentence through the same path as <prefix>/command, answered here and
+    // on <prefix>/reply.
+    json say(const json& request) {
+        const auto text = request.find("text");
+        if (text == request.end() || !text->is_string() || text->get_ref<const std::string&>().empty())
+            throw std::invalid_argument("say needs \"text\"");
+        if (text->get_ref<const std::string&>().size() > CommandTopics::max_text_bytes)
+            throw std::invalid_argument("the text is too long");
+        CommandRequest r;
+        r.text = text->get<std::string>();
+        r.area = request.value("area", "");
+        r.source_id = request.value("source", "hearthctl");
+        r.source = request.value("input", "voice") == "text" ? intent::Source::text : intent::Source::voice;
+        const std::string lang = request.value("lang", "");
+        if (lang == "en") r.language = Language::en;
+        else if (lang == "de") r.language = Language::de;
+        else if (!lang.empty()) throw std::invalid_argument("lang must be en or de");
+        json reply = assistant_.handle(r);
+        commands_.publish_reply(reply);
+        return reply;
     }
 
     json status_json() const {
@@ -240,6 +273,7 @@ private:
                     {"language", to_string(config_.language)},
                     {"device_count", registry_.devices().size()},
                     {"discovery", discovery_.status()},
+                    {"commands", assistant_.status()},
                     {"area_count", config_.areas.size()},
                     {"floor_count", config_.floors.size()},
                     {"bindings", {{"count", config_.bindings.size()}, {"fired", bindings_.fired()},
@@ -263,6 +297,8 @@ private:
     BindingEngine bindings_;
     zigbee2mqtt::DirectBinder direct_binder_;
     discovery::DiscoveryService discovery_;
+    Assistant assistant_;
+    CommandTopics commands_;
     SystemdNotifier notifier_;
     asio::signal_set signals_;
     MqttClient::SubscriptionId status_subscription_ = 0;
