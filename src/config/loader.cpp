@@ -1,6 +1,7 @@
 // The configuration schema: which keys exist, what each may hold, and how sections refer to
 // each other. docs/configuration.md documents the same schema for people; keep them in step.
 #include "hearth/config_loader.hpp"
+#include "hearth/intent.hpp"
 
 #include "config/yaml_reader.hpp"
 #include "core/text.hpp"
@@ -57,6 +58,10 @@ constexpr std::array<EnumName<BindingAction>, 5> binding_action_names{{{"toggle"
                                                                         {"off", BindingAction::off},
                                                                         {"brightness_up", BindingAction::brightness_up},
                                                                         {"brightness_down", BindingAction::brightness_down}}};
+
+constexpr std::array<EnumName<VoiceGuard>, 3> voice_guard_names{{{"confirm", VoiceGuard::confirm},
+                                                                  {"pin", VoiceGuard::pin},
+                                                                  {"forbid", VoiceGuard::forbid}}};
 
 constexpr std::size_t max_id_length = 64;
 
@@ -160,9 +165,10 @@ public:
         : d_(diagnostics), base_directory_(std::move(base_directory)) {}
 
     void read(const YAML::Node& document, Config& config) {
-        static constexpr std::array<std::string_view, 11> keys{"language", "mqtt",   "protocols", "storage",
-                                                               "control",  "logging", "floors",   "areas",
-                                                               "devices",  "bindings", "discovery"};
+        static constexpr std::array<std::string_view, 13> keys{"language", "mqtt",     "protocols", "storage",
+                                                               "control",  "logging",  "floors",    "areas",
+                                                               "devices",  "bindings", "discovery", "voice",
+                                                               "intents"};
         MapReader root(document, "", keys, d_, document.Mark());
         if (!root.is_map()) return;
         root.read_enum<Language>("language", config.language, language_names);
@@ -176,6 +182,8 @@ public:
         read_devices(root, config.devices);
         read_bindings(root, config);
         read_discovery(section(root, "discovery"), root.value_mark("discovery"), config.discovery);
+        read_voice(section(root, "voice"), root.value_mark("voice"), config.voice);
+        read_intents(section(root, "intents"), root.value_mark("intents"), config.intents);
     }
 
 private:
@@ -435,9 +443,10 @@ private:
     }
 
     void read_devices(const MapReader& root, std::vector<Device>& devices) {
-        static constexpr std::array<std::string_view, 11> keys{"id",       "name",     "aliases", "type",
+        static constexpr std::array<std::string_view, 12> keys{"id",       "name",     "aliases", "type",
                                                                "area",     "protocol", "topic",   "channel",
-                                                               "generation", "generic", "detached"};
+                                                               "generation", "generic", "detached",
+                                                               "sensitive"};
         // protocol + topic + channel -> line, to catch one physical device configured twice.
         std::map<std::string, std::pair<std::string, int>> addresses;
         for_each_entry(root, "devices", [&](const YAML::Node& item, const std::string& section, const YAML::Mark& mark) {
@@ -458,6 +467,7 @@ private:
                 map.error("detached", "only a switch or button has an input to detach");
                 device.detached = false;
             }
+            map.read_bool("sensitive", device.sensitive);
             if (ok && device.protocol != Protocol::generic && !device.topic.empty()) {
                 const std::string address = std::string(to_string(device.protocol)) + "\n" + device.topic + "\n" +
                                             device.channel;
@@ -685,6 +695,151 @@ private:
             }
             if (ok) discovery.overrides.push_back(std::move(override_));
         });
+    }
+
+    // How spoken commands to locks and sensitive devices are guarded (docs/intents.md, "Safety").
+    void read_voice(const YAML::Node& node, const YAML::Mark& mark, VoiceSettings& voice) {
+        static constexpr std::array<std::string_view, 5> keys{"unlock", "sensitive", "confirm_seconds", "pin_file",
+                                                              "pin_env"};
+        MapReader map(node, "voice", keys, d_, mark);
+        if (!map.is_map()) return;
+        map.read_enum<VoiceGuard>("unlock", voice.unlock, voice_guard_names);
+        map.read_enum<VoiceGuard>("sensitive", voice.sensitive, voice_guard_names);
+        map.read_int("confirm_seconds", voice.confirm_seconds, 3, 60);
+        if (map.has("pin_file") && map.has("pin_env")) {
+            map.error("pin_env", "give only one of pin_file and pin_env");
+            return;
+        }
+        std::string_view pin_key;
+        if (map.has("pin_file")) {
+            pin_key = "pin_file";
+            if (!map.read_string("pin_file", voice.pin_file)) return;
+            voice.pin_file = resolve_path(voice.pin_file, base_directory_);
+            std::ifstream in(voice.pin_file);
+            if (!in) {
+                const std::string reason = std::strerror(errno);
+                map.error("pin_file", "cannot read " + text::quote(voice.pin_file) + ": " + reason);
+                return;
+            }
+            std::getline(in, voice.pin);
+            struct stat st {};
+            if (::stat(voice.pin_file.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+                map.warning("pin_file", text::quote(voice.pin_file) +
+                                            " can be read by every user on this machine; chmod o-r it");
+        } else if (map.has("pin_env")) {
+            pin_key = "pin_env";
+            if (!map.read_string("pin_env", voice.pin_env)) return;
+            const char* value = std::getenv(voice.pin_env.c_str());
+            if (!value || !*value) {
+                map.error("pin_env", "the environment variable " + voice.pin_env + " is not set");
+                return;
+            }
+            voice.pin = value;
+        }
+        if (!voice.pin.empty() && voice.pin.back() == '\r') voice.pin.pop_back();
+        if (!pin_key.empty()) {
+            const bool digits = std::all_of(voice.pin.begin(), voice.pin.end(), [](char c) { return c >= '0' && c <= '9'; });
+            if (!digits || voice.pin.size() < 4 || voice.pin.size() > 12) {
+                // The PIN itself is never printed.
+                map.error(pin_key, "the PIN must be 4 to 12 digits (it is spoken digit by digit)");
+                voice.pin.clear();
+                return;
+            }
+        }
+        const bool pin_needed = voice.unlock == VoiceGuard::pin || voice.sensitive == VoiceGuard::pin;
+        if (pin_needed && pin_key.empty())
+            d_.error(map.mark(), "voice: a guard is 'pin' but no PIN is given; set voice.pin_file or voice.pin_env");
+        else if (!pin_needed && !pin_key.empty())
+            map.warning(pin_key, "the PIN is not used: neither voice.unlock nor voice.sensitive is 'pin'");
+    }
+
+    // A household's own sentences and words, per language, added to the shipped templates.
+    void read_intents(const YAML::Node& node, const YAML::Mark& mark, IntentSettings& intents) {
+        static constexpr std::array<std::string_view, 2> keys{"en", "de"};
+        MapReader map(node, "intents", keys, d_, mark);
+        if (!map.is_map()) return;
+        for (auto [key, settings] : {std::pair{"en", &intents.en}, std::pair{"de", &intents.de}}) {
+            static constexpr std::array<std::string_view, 2> language_keys{"sentences", "words"};
+            const std::string section = std::string("intents.") + key;
+            MapReader lang(map.value(key), section, language_keys, d_, map.value_mark(key));
+            if (!lang.is_map()) continue;
+            read_intent_sentences(lang, section, *settings);
+            read_intent_words(lang, section, *settings);
+        }
+    }
+
+    void read_intent_sentences(MapReader& lang, const std::string& section, IntentLanguageSettings& out) {
+        if (!lang.has("sentences")) return;
+        const YAML::Node node = lang.value("sentences");
+        if (!node.IsMap()) {
+            lang.error("sentences", "expected a mapping of intent names to lists of sentences, such as "
+                                    "TurnOn: [\"wake up <target>\"], got " + config::describe_node(node));
+            return;
+        }
+        for (const auto& entry : node) {
+            const std::string name = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
+            if (!intent::intent_from_string(name)) {
+                d_.error(entry.first.Mark(), section + ".sentences: unknown intent " + text::quote(name) +
+                                                 "; the intents are TurnOn, TurnOff, SetBrightness, SetColor, "
+                                                 "SetTemperature, GetTemperature, GetState, Lock and Unlock");
+                continue;
+            }
+            const std::string where = section + ".sentences." + name;
+            const auto items = config::read_sequence(entry.second, where, d_, entry.first.Mark());
+            if (!items) continue;
+            for (const YAML::Node& item : *items) {
+                const YAML::Mark at = item.Mark().is_null() ? entry.first.Mark() : item.Mark();
+                if (!item.IsScalar() || text::trim(item.Scalar()).empty()) {
+                    d_.error(at, where + ": every entry must be a sentence template, not " + config::describe_node(item));
+                    continue;
+                }
+                if (auto problem = intent::check_template_syntax(item.Scalar())) {
+                    d_.error(at, where + ": " + problem->second + " (at character " +
+                                     std::to_string(problem->first + 1) + " of the template)");
+                    continue;
+                }
+                out.sentences.push_back({name, item.Scalar(), to_source_mark(at)});
+            }
+        }
+    }
+
+    void read_intent_words(MapReader& lang, const std::string& section, IntentLanguageSettings& out) {
+        if (!lang.has("words")) return;
+        const YAML::Node node = lang.value("words");
+        if (!node.IsMap()) {
+            lang.error("words", "expected a mapping of word lists, such as color: {red: [crimson]}, got " +
+                                    config::describe_node(node));
+            return;
+        }
+        for (const auto& list : node) {
+            const std::string list_name = list.first.IsScalar() ? list.first.Scalar() : std::string();
+            const std::string where = section + ".words." + list_name;
+            if (!list.second.IsMap()) {
+                d_.error(list.first.Mark(), where + ": expected a mapping of values to lists of words, such as "
+                                                    "red: [crimson, scarlet]");
+                continue;
+            }
+            for (const auto& value : list.second) {
+                const std::string value_name = value.first.IsScalar() ? value.first.Scalar() : std::string();
+                std::vector<std::string> words;
+                bool ok = true;
+                if (value.second.IsScalar() && !text::trim(value.second.Scalar()).empty()) {
+                    words.push_back(value.second.Scalar());
+                } else if (value.second.IsSequence()) {
+                    for (const YAML::Node& w : value.second) {
+                        if (!w.IsScalar() || text::trim(w.Scalar()).empty()) ok = false;
+                        else words.push_back(w.Scalar());
+                    }
+                } else {
+                    ok = false;
+                }
+                if (!ok || words.empty()) {
+                    d_.error(value.first.Mark(), where + "." + value_name + ": expected a list of words or phrases");
+                    continue;
+                }
+                out.words.push_back({list_name, value_name, std::move(words), to_source_mark(value.first.Mark())});
+            }
+        }
     }
 
     void read_generic(const YAML::Node& node, const YAML::Mark& mark, const std::string& section,
@@ -916,6 +1071,28 @@ void report_syntax_error(std::string_view text, const YAML::ParserException& e, 
 
 }  // namespace
 
+// The household's own sentences and words are compiled with the shipped templates, so that a
+// sentence naming an unknown word list or an undefined rule is reported like any other mistake
+// in the file, before the hub runs with it.
+void check_intents(const Config& config, const std::string& display_name, Diagnostics& d) {
+    for (Language language : {Language::en, Language::de}) {
+        const IntentLanguageSettings& extra = config.intents.of(language);
+        if (extra.sentences.empty() && extra.words.empty()) continue;
+        const std::string directory = intent::Grammar::find_data_directory(language);
+        if (directory.empty()) {
+            d.warning_at(1, 1, "intents: the shipped sentence templates (data/intents) were not found, so the " +
+                                   std::string(to_string(language)) + " sentences here cannot be checked");
+            continue;
+        }
+        std::vector<intent::GrammarError> errors;
+        intent::Grammar::load(directory, language, config.intents, display_name, errors);
+        for (const intent::GrammarError& e : errors) {
+            if (e.file == display_name) d.error_at(std::max(e.line, 1), std::max(e.column, 1), e.message);
+            else d.error_at(1, 1, "intents: the shipped templates have an error: " + e.format());
+        }
+    }
+}
+
 LoadResult load_config_text(std::string_view text, const std::string& display_name,
                             const std::string& base_directory) {
     Diagnostics d(display_name);
@@ -972,6 +1149,7 @@ LoadResult load_config_text(std::string_view text, const std::string& display_na
                 // a configuration file must never crash the hub.
                 d.error_at(1, 1, std::string("internal error while validating: ") + e.what());
             }
+            if (!d.has_errors()) check_intents(config, display_name, d);
             if (!d.has_errors()) result.config = std::move(config);
         }
     }
