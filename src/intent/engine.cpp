@@ -499,7 +499,7 @@ struct Engine::Impl {
         a.confidence = !named.empty() ? 0.99 : (targets.empty() ? 0.85 : 0.97);
 
         // Safety: what a voice command must clear first.
-        if (ctx.source == Source::voice && acts(intent)) {
+        if (ctx.source == Source::voice && acts(intent) && !targets.empty()) {
             Safety safety = Safety::none;
             if (intent == Intent::Unlock) safety = guard_safety(policy.voice.unlock);
             for (std::uint32_t d : targets)
@@ -756,7 +756,10 @@ Answer Engine::parse(std::string_view text, const ParseContext& context) const {
         best.response = impl.offline_response(best);
         return best;
     }
-    chosen->answer.response = impl.offline_response(chosen->answer);
+    // A guarded command is not carried out yet: what the hub says is its question.
+    chosen->answer.response = chosen->answer.confirm() && !chosen->answer.targets.empty()
+                                  ? confirmation_question(chosen->answer)
+                                  : impl.offline_response(chosen->answer);
     return std::move(chosen->answer);
 }
 
