@@ -250,6 +250,11 @@ json Assistant::handle(const CommandRequest& request, Clock::time_point now) {
         ++refused_;
         return answer_json(answer, *used, false, "no such device", used->respond(answer));
     }
+    if (!answer.error.empty()) {
+        // Understood but doubtful (a set point no thermostat takes): said, never acted on.
+        ++refused_;
+        return answer_json(answer, *used, false, answer.error, used->respond(answer));
+    }
 
     switch (answer.safety) {
         case intent::Safety::none: return execute(answer, *used, request, false);

@@ -25,6 +25,8 @@ namespace {
 constexpr std::size_t max_tokens = 48;         // longer input is not a command
 constexpr std::size_t max_readings = 24;       // complete parses considered per sentence
 constexpr std::size_t max_steps = 20000;       // matcher steps per sentence
+constexpr double min_set_point = 5;             // °C: frost protection, the lowest a valve takes
+constexpr double max_set_point = 35;            // °C: above any comfortable room
 
 struct SlotMatch {
     std::uint16_t slot;
@@ -352,6 +354,17 @@ struct Engine::Impl {
         return out;
     }
 
+    // "Garden lights" is spoken of in the plural: its last word is a kind's plural.
+    bool plural_name(std::uint32_t device) const {
+        if (device == npos) return false;
+        const std::vector<std::string> words = normalize_words(house.devices[device].name);
+        if (words.empty()) return false;
+        for (const auto& [type, k] : g->kinds)
+            if (!k.many.empty() && k.many != k.one && normalize_words(k.many) == std::vector<std::string>{words.back()})
+                return true;
+        return false;
+    }
+
     std::string device_phrase(std::uint32_t device) const {
         return replace_all(g->response("device"), "{name}", display_name(house.devices[device].name));
     }
@@ -412,6 +425,9 @@ struct Engine::Impl {
             a.number = std::round(*a.number);
         } else if (intent == Intent::SetTemperature) {
             if (!a.number || *a.number < -30 || *a.number > 100) return std::nullopt;
+            // A set point no room thermostat takes (68 meant in Fahrenheit, 3 misheard) is
+            // understood but refused: heating never acts on a doubtful value.
+            if (*a.number < min_set_point || *a.number > max_set_point) a.error = "temperature_range";
         } else if (intent == Intent::SetColor) {
             if (a.color.empty()) return std::nullopt;
         } else {
@@ -480,15 +496,23 @@ struct Engine::Impl {
                 everywhere = true;
             }
             a.whole_house = everywhere;
+            // "How warm is it in the garden" is answered by whatever measures a temperature
+            // there: thermostats and temperature sensors alike. For the house as a whole only
+            // the thermostats speak: a thermometer may well be outdoors.
+            const bool reading = intent == Intent::GetTemperature && *kind == DeviceType::thermostat && !everywhere;
+            auto wanted = [&](std::uint32_t d) {
+                const DeviceType t = house.devices[d].type;
+                return t == *kind || (reading && t == DeviceType::sensor);
+            };
             if (everywhere) {
                 for (std::uint32_t d = 0; d < house.devices.size(); ++d)
-                    if (house.devices[d].type == *kind) targets.push_back(d);
+                    if (wanted(d)) targets.push_back(d);
             } else {
                 std::sort(where.begin(), where.end());
                 where.erase(std::unique(where.begin(), where.end()), where.end());
                 for (std::uint32_t area : where)
                     for (std::uint32_t d : devices_in_area[area])
-                        if (house.devices[d].type == *kind) targets.push_back(d);
+                        if (wanted(d)) targets.push_back(d);
             }
             out.score = 10 * other_tokens + (targets.empty() ? 0 : 5);
         }
@@ -499,7 +523,7 @@ struct Engine::Impl {
         a.confidence = !named.empty() ? 0.99 : (targets.empty() ? 0.85 : 0.97);
 
         // Safety: what a voice command must clear first.
-        if (ctx.source == Source::voice && acts(intent) && !targets.empty()) {
+        if (ctx.source == Source::voice && acts(intent) && !targets.empty() && a.error.empty()) {
             Safety safety = Safety::none;
             if (intent == Intent::Unlock) safety = guard_safety(policy.voice.unlock);
             for (std::uint32_t d : targets)
@@ -520,14 +544,16 @@ struct Engine::Impl {
 
     std::string place_phrase(const Answer& a) const {
         if (a.whole_house) return g->response("place_house");
+        // Places are named by their configured names: an alias may be an adverb ("upstairs",
+        // "outside") that reads wrongly after "in the".
         if (!a.floor.empty() && a.area.empty()) {
             const auto it = floor_index.find(a.floor);
-            const std::string name = a.place_words.empty() && it != floor_index.end() ? house.floors[it->second].name : a.place_words;
+            const std::string name = it != floor_index.end() ? house.floors[it->second].name : a.place_words;
             return replace_all(g->response("place_floor"), "{name}", display_name(name));
         }
         if (!a.area.empty()) {
             const auto it = area_index.find(a.area);
-            const std::string name = a.place_words.empty() && it != area_index.end() ? house.areas[it->second].name : a.place_words;
+            const std::string name = it != area_index.end() ? house.areas[it->second].name : a.place_words;
             return replace_all(g->response("place_area"), "{name}", display_name(name));
         }
         return {};
@@ -594,6 +620,9 @@ struct Engine::Impl {
         if (!a.intent) return tidy(g->response(a.error.empty() ? "not_understood" : a.error));
         if (a.error == "unknown_here") return tidy(g->response("unknown_here"));
         if (a.targets.empty()) return fill(g->response("none"), a);
+        if (a.error == "temperature_range") return fill(g->response("temperature_range"), a);
+        if (*a.intent == Intent::GetTemperature && !a.named.empty() && !g->response("GetTemperature_device").empty())
+            return fill(g->response("GetTemperature_device"), a);
         return fill(g->response(std::string(to_string(*a.intent))), a);
     }
 
@@ -650,7 +679,8 @@ struct Engine::Impl {
                 } else if (st.empty()) {
                     text = g->response("state_unknown");
                 } else {
-                    text = replace_all(g->response("state_is"), "{state}", g->response("state_" + st));
+                    const bool plural = plural_name(index) && !g->response("state_are").empty();
+                    text = replace_all(g->response(plural ? "state_are" : "state_is"), "{state}", g->response("state_" + st));
                 }
                 parts.push_back(tidy(replace_all(text, "{targets}", device_phrase(index))));
             }
@@ -667,6 +697,10 @@ struct Engine::Impl {
             if (st == a.state) matching.push_back(s.id);
         }
         std::string text;
+        if (known == 0) {
+            // Nothing has reported yet: "no" would be a guess, and for a lock a dangerous one.
+            return fill(replace_all(g->response("state_unknown"), "{targets}", targets_phrase(a)), a) + unavailable_note();
+        }
         if (matching.empty()) {
             text = g->response("state_none");
         } else if (matching.size() == seen.size()) {
@@ -678,7 +712,6 @@ struct Engine::Impl {
         text = replace_all(text, "{count}", std::to_string(matching.size()));
         text = replace_all(text, "{total}", std::to_string(seen.size()));
         text = replace_all(text, "{kinds}", kinds_word(a, true));
-        (void)known;
         return fill(text, a) + unavailable_note();
     }
 };
@@ -757,7 +790,7 @@ Answer Engine::parse(std::string_view text, const ParseContext& context) const {
         return best;
     }
     // A guarded command is not carried out yet: what the hub says is its question.
-    chosen->answer.response = chosen->answer.confirm() && !chosen->answer.targets.empty()
+    chosen->answer.response = chosen->answer.confirm() && !chosen->answer.targets.empty() && chosen->answer.error.empty()
                                   ? confirmation_question(chosen->answer)
                                   : impl.offline_response(chosen->answer);
     return std::move(chosen->answer);
