@@ -176,6 +176,16 @@ struct LiveState {
 };
 using StateLookup = std::function<std::optional<LiveState>(std::string_view device_id)>;
 
+// ---------------------------------------------------------------------------------------------
+// The answer to a confirmation question
+
+enum class ReplyKind { yes, no, pin, other };
+
+struct Reply {
+    ReplyKind kind = ReplyKind::other;
+    std::string digits;  // ReplyKind::pin: the digits spoken ("one two three four" -> "1234")
+};
+
 class Engine {
 public:
     // Binds a grammar to a house. Cheap: a few milliseconds for a thousand devices.
@@ -203,19 +213,13 @@ public:
 
     bool has_area(std::string_view area_id) const;
 
+    // Classifies the answer to a confirmation question: the built-in replies of the language
+    // (classify_reply below) plus the `replies:` of the language's data files.
+    Reply classify_reply(std::string_view text) const;
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// The answer to a confirmation question
-
-enum class ReplyKind { yes, no, pin, other };
-
-struct Reply {
-    ReplyKind kind = ReplyKind::other;
-    std::string digits;  // ReplyKind::pin: the digits spoken ("one two three four" -> "1234")
 };
 
 // Classifies a short reply: "yes", "yes please", "ja", "ja bitte", "no", "nein", "cancel",

@@ -197,7 +197,8 @@ json Assistant::handle(const CommandRequest& request, Clock::time_point now) {
     // A question is waiting for this source: the sentence may be its answer.
     if (auto p = request.understand_only ? pending_.end() : pending_.find(request.source_id); p != pending_.end()) {
         const Language l = p->second.answer.language;
-        const intent::Reply reply = intent::classify_reply(request.text, l);
+        const intent::Engine* replies = engine(l) ? engine(l) : first;
+        const intent::Reply reply = replies->classify_reply(request.text);
         if (now > p->second.deadline) {
             pending_.erase(p);
             if (reply.kind != intent::ReplyKind::other) {

@@ -220,9 +220,8 @@ struct Engine::Impl {
 
     void build() {
         std::map<std::pair<std::uint16_t, std::string>, std::uint32_t> group_of;
-        auto add = [&](std::uint16_t slot, std::string_view phrase, std::uint32_t member) {
-            const std::vector<std::string> words = normalize_words(phrase);
-            if (words.empty()) return;
+        auto add_words = [&](std::uint16_t slot, std::string_view phrase, const std::vector<std::string>& words,
+                             std::uint32_t member) {
             std::string key;
             std::vector<std::uint32_t> ids;
             for (const std::string& w : words) {
@@ -242,6 +241,20 @@ struct Engine::Impl {
             if (std::find(group.members.begin(), group.members.end(), member) == group.members.end())
                 group.members.push_back(member);
             names.insert(ids, {slot, it->second});
+        };
+        auto add = [&](std::uint16_t slot, std::string_view phrase, std::uint32_t member) {
+            const std::vector<std::string> words = normalize_words(phrase);
+            if (words.empty()) return;
+            add_words(slot, phrase, words, member);
+            // German names take a genitive ending: "die Temperatur des Wohnzimmers",
+            // "die Helligkeit des Flurlichts".
+            if (g->language == Language::de && words.back().size() > 2 && words.back().back() != 's') {
+                for (const char* ending : {"s", "es"}) {
+                    std::vector<std::string> genitive = words;
+                    genitive.back() += ending;
+                    add_words(slot, phrase, genitive, member);
+                }
+            }
         };
         for (std::uint32_t i = 0; i < house.floors.size(); ++i) {
             const auto& f = house.floors[i];
@@ -817,6 +830,22 @@ std::string Engine::confirmation_question(const Answer& answer) const {
     if (impl_->g->language == Language::en && !lowered.empty() && lowered[0] >= 'A' && lowered[0] <= 'Z')
         lowered[0] = static_cast<char>(lowered[0] - 'A' + 'a');
     return tidy(replace_all(text, "{action}", lowered));
+}
+
+Reply Engine::classify_reply(std::string_view text) const {
+    const Reply builtin = intent::classify_reply(text, impl_->g->language);
+    if (builtin.kind != ReplyKind::other) return builtin;
+    std::vector<std::string> words;
+    for (std::string& w : normalize_words(text))
+        if (std::find(impl_->g->fillers.begin(), impl_->g->fillers.end(), w) == impl_->g->fillers.end())
+            words.push_back(std::move(w));
+    for (const auto& [key, kind] : {std::pair{"yes", ReplyKind::yes}, std::pair{"no", ReplyKind::no}}) {
+        const auto it = impl_->g->replies.find(key);
+        if (it == impl_->g->replies.end()) continue;
+        for (const auto& phrase : it->second)
+            if (!phrase.empty() && phrase == words) return {kind, {}};
+    }
+    return builtin;
 }
 
 nlohmann::json Answer::to_json() const {

@@ -315,3 +315,31 @@ TEST_CASE("an empty house understands commands and says there is nothing", "[int
     CHECK(a.targets.empty());
     CHECK(a.response == "There is no light in the house.");
 }
+
+TEST_CASE("German: genitive names, numbers in words, and the replies of the data files", "[intent][de]") {
+    const Engine& de = german_house_engine();
+    const Answer genitive = de.parse("wie hoch ist die Temperatur des Wohnzimmers");
+    CHECK(genitive.intent == Intent::GetTemperature);
+    CHECK(genitive.area == "wohnzimmer");
+    const Answer device = de.parse("stelle die Helligkeit des Flurlichts auf 30 Prozent");
+    CHECK(device.intent == Intent::SetBrightness);
+    CHECK(device.targets == std::vector<std::string>{"flurlicht"});
+
+    const Answer heat = de.parse("stelle die Wohnzimmerheizung auf einundzwanzig Komma fünf Grad");
+    REQUIRE(heat.intent == Intent::SetTemperature);
+    CHECK(*heat.number == Approx(21.5));
+    const Answer comma = de.parse("Heizung im Wohnzimmer auf 19,5 Grad");
+    REQUIRE(comma.intent == Intent::SetTemperature);
+    CHECK(*comma.number == Approx(19.5));
+
+    // An unlock by voice asks in German, and the German data files' replies answer it.
+    const Answer unlock = de.parse("schließ die Haustür auf");
+    REQUIRE(unlock.intent == Intent::Unlock);
+    CHECK(unlock.confirm());
+    CHECK(de.classify_reply("ja").kind == ReplyKind::yes);
+    CHECK(de.classify_reply("in Ordnung").kind == ReplyKind::yes);
+    CHECK(de.classify_reply("auf keinen Fall").kind == ReplyKind::no);
+    CHECK(de.classify_reply("schließ die Hintertür auf").kind == ReplyKind::other);
+    CHECK(example_engine(Language::en).classify_reply("go for it").kind == ReplyKind::yes);
+    CHECK(example_engine(Language::en).classify_reply("forget it").kind == ReplyKind::no);
+}
