@@ -17,6 +17,8 @@ namespace hearth {
 struct SourceMark {
     int line = 0;    // 1-based; 0 when the value was not in the file (a default)
     int column = 0;  // 1-based
+
+    bool operator==(const SourceMark&) const = default;
 };
 
 enum class Language { en, de };
@@ -209,6 +211,8 @@ struct IntentSentence {
     std::string intent;  // TurnOn, SetBrightness, ...
     std::string text;    // a template: words, (a|b), [optional], <rule>, {slot}
     SourceMark mark;     // where the template starts in the configuration file
+
+    bool operator==(const IntentSentence&) const = default;
 };
 
 struct IntentWords {
@@ -216,11 +220,15 @@ struct IntentWords {
     std::string value;  // the value the words mean: red, light, on, ...
     std::vector<std::string> words;
     SourceMark mark;
+
+    bool operator==(const IntentWords&) const = default;
 };
 
 struct IntentLanguageSettings {
     std::vector<IntentSentence> sentences;
     std::vector<IntentWords> words;
+
+    bool operator==(const IntentLanguageSettings&) const = default;
 };
 
 struct IntentSettings {
@@ -228,6 +236,7 @@ struct IntentSettings {
     IntentLanguageSettings de;
 
     const IntentLanguageSettings& of(Language language) const { return language == Language::de ? de : en; }
+    bool operator==(const IntentSettings&) const = default;
 };
 
 struct Config {

@@ -113,12 +113,23 @@ Assistant::Assistant(DeviceRegistry& registry) : registry_(registry) {}
 Assistant::~Assistant() = default;
 
 void Assistant::configure(const Config& config, const Config& effective) {
-    grammars_.clear();
-    engines_.clear();
-    unavailable_reason_.clear();
     primary_ = config.language;
     policy_.voice = config.voice;
     pending_.clear();  // questions asked under the old settings are not answered under the new
+    // The templates depend on the configuration only through its own sentences: a reload that
+    // leaves those alone keeps the compiled grammars and only rebinds them to the house.
+    if (grammars_loaded_ && config.intents == loaded_intents_ && config.path == loaded_path_ &&
+        config.language == loaded_language_) {
+        rebind(effective);
+        return;
+    }
+    grammars_.clear();
+    engines_.clear();
+    unavailable_reason_.clear();
+    grammars_loaded_ = true;
+    loaded_intents_ = config.intents;
+    loaded_path_ = config.path;
+    loaded_language_ = config.language;
     for (Language language : {Language::en, Language::de}) {
         const std::string directory = intent::Grammar::find_data_directory(language);
         if (directory.empty()) {

@@ -89,6 +89,10 @@ private:
     Language primary_ = Language::en;
     intent::SafetyPolicy policy_;
     std::string unavailable_reason_;
+    bool grammars_loaded_ = false;
+    IntentSettings loaded_intents_;  // what the loaded grammars were compiled with
+    std::string loaded_path_;
+    Language loaded_language_ = Language::en;
     std::map<std::string, Pending> pending_;  // source id -> the question waiting for its answer
     std::deque<AuditEntry> audit_;
     std::uint64_t handled_ = 0;

@@ -216,6 +216,7 @@ struct Engine::Impl {
     std::unordered_map<std::string, std::uint32_t> floor_index;
     std::vector<std::vector<std::uint32_t>> devices_in_area;  // by area index
     std::vector<std::uint32_t> area_floor;                    // floor index per area, or npos
+    std::vector<std::uint32_t> id_rank;                       // per device: its place in id order
     static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
     void build() {
@@ -271,6 +272,11 @@ struct Engine::Impl {
             add(slot_area, a.name, i);
             for (const auto& alias : a.aliases) add(slot_area, alias, i);
         }
+        std::vector<std::uint32_t> by_id(house.devices.size());
+        for (std::uint32_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+        std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) { return house.devices[x].id < house.devices[y].id; });
+        id_rank.assign(house.devices.size(), 0);
+        for (std::uint32_t r = 0; r < by_id.size(); ++r) id_rank[by_id[r]] = r;
         for (std::uint32_t i = 0; i < house.devices.size(); ++i) {
             const auto& d = house.devices[i];
             if (auto it = area_index.find(d.area); it != area_index.end()) devices_in_area[it->second].push_back(i);
@@ -345,6 +351,9 @@ struct Engine::Impl {
     struct Resolved {
         Answer answer;
         int score = 0;
+        // Device indices, in id order. A reading of "every light in the house" names hundreds
+        // of devices in a big house; their ids are copied out only for the reading chosen.
+        std::vector<std::uint32_t> targets;
     };
 
     std::string place_phrase_for_area(std::uint32_t area) const {
@@ -530,9 +539,8 @@ struct Engine::Impl {
             out.score = 10 * other_tokens + (targets.empty() ? 0 : 5);
         }
 
-        for (std::uint32_t d : targets) a.targets.push_back(house.devices[d].id);
-        std::sort(a.targets.begin(), a.targets.end());
-        a.targets.erase(std::unique(a.targets.begin(), a.targets.end()), a.targets.end());
+        std::sort(targets.begin(), targets.end(), [&](std::uint32_t x, std::uint32_t y) { return id_rank[x] < id_rank[y]; });
+        targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
         a.confidence = !named.empty() ? 0.99 : (targets.empty() ? 0.85 : 0.97);
 
         // Safety: what a voice command must clear first.
@@ -544,6 +552,7 @@ struct Engine::Impl {
                     safety = guard_safety(policy.voice.sensitive);
             a.safety = safety;
         }
+        out.targets = std::move(targets);
         return out;
     }
 
@@ -802,6 +811,8 @@ Answer Engine::parse(std::string_view text, const ParseContext& context) const {
         best.response = impl.offline_response(best);
         return best;
     }
+    chosen->answer.targets.reserve(chosen->targets.size());
+    for (std::uint32_t d : chosen->targets) chosen->answer.targets.push_back(impl.house.devices[d].id);
     // A guarded command is not carried out yet: what the hub says is its question.
     chosen->answer.response = chosen->answer.confirm() && !chosen->answer.targets.empty() && chosen->answer.error.empty()
                                   ? confirmation_question(chosen->answer)

@@ -318,3 +318,38 @@ TEST_CASE("commands act on simulated devices and questions see their answers", "
     INFO(sim.output());
     CHECK(sim.running());
 }
+
+TEST_CASE("a German household: German commands, German answers, 'ja' confirms", "[daemon][commands][de]") {
+    Broker broker;
+    MqttProbe probe{broker.port(), "#"};
+    Hub hub{broker};
+    hub.write_config("language: de\n"
+                     "mqtt:\n  host: 127.0.0.1\n  port: " + std::to_string(broker.port()) + "\n  client_id: hearth-test\n"
+                     "control:\n  socket: " + hub.socket_path() + "\n"
+                     "areas:\n  - {id: kueche, name: Küche}\n  - {id: flur, name: Flur}\n"
+                     "devices:\n"
+                     "  - {id: kuechenlicht, name: Küchenlicht, type: light, area: kueche, protocol: zigbee2mqtt, topic: Kitchen light}\n"
+                     "  - {id: haustuer, name: Haustür, type: lock, area: flur, protocol: zigbee2mqtt, topic: Front door}\n");
+    hub.start();
+    REQUIRE(probe.wait_for("hearth/status", "online", 5s));
+    std::this_thread::sleep_for(300ms);
+    auto say = [&](const std::string& text) {
+        return hub.request({{"command", "say"}, {"text", text}, {"source", "flur"}}).at("result");
+    };
+    const json off = say("Mach das Licht in der Küche aus");
+    CHECK(off["intent"] == "TurnOff");
+    CHECK(off["language"] == "de");
+    CHECK(off["response"] == "Ausgeschaltet: Küchenlicht.");
+    REQUIRE(eventually([&] { return !probe.payloads("zigbee2mqtt/Kitchen light/set").empty(); }, 3s));
+
+    const json ask = say("Schließ bitte die Haustür auf");
+    CHECK(ask["confirm"] == true);
+    CHECK(ask["response"].get<std::string>().find("Haustür") != std::string::npos);
+    std::this_thread::sleep_for(300ms);
+    CHECK(probe.payloads("zigbee2mqtt/Front door/set").empty());
+    const json yes = say("ja");
+    CHECK(yes["ok"] == true);
+    CHECK(yes["confirmed"] == true);
+    REQUIRE(eventually([&] { return !probe.payloads("zigbee2mqtt/Front door/set").empty(); }, 3s));
+    CHECK(json::parse(probe.payloads("zigbee2mqtt/Front door/set")[0])["state"] == "UNLOCK");
+}
