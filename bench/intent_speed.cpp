@@ -214,11 +214,14 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cannot load config/example.yaml\n");
         return 1;
     }
+    const double heap_before_grammar = heap_mb();
     const auto grammar = grammar_for(*example.config, language);
     if (!grammar) return 1;
+    const double grammar_mb = heap_mb() - heap_before_grammar;
     std::printf("intent engine speed (%s), %d rounds over %zu sentences (%zu from the corpus, as many near misses, "
-                "the rest the project's own sets)\ngrammar: %zu templates, %zu automaton states\n\n",
-                lang.c_str(), rounds, sentences.size(), corpus_size, grammar->sentence_count(), grammar->state_count());
+                "the rest the project's own sets)\ngrammar: %zu templates, %zu automaton states, %.1f MB\n\n",
+                lang.c_str(), rounds, sentences.size(), corpus_size, grammar->sentence_count(), grammar->state_count(),
+                grammar_mb);
     std::printf("%-22s %-10s %8s %9s %9s %9s %9s\n", "house", "sentences", "count", "p50 µs", "p99 µs", "max µs",
                 "p50/floor");
 
