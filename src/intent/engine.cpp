@@ -493,6 +493,17 @@ struct Engine::Impl {
             out.score = 100 * device_tokens + 10 * other_tokens + 5;
         } else {
             if (!kind) kind = default_kind(intent);
+            // "Is anything still on in the kitchen?", "is the house locked?": with no kind named,
+            // the state asked about says which devices can have it.
+            bool any_switchable = false;
+            if (!kind && intent == Intent::GetState) {
+                if (a.state == "on" || a.state == "off") {
+                    kind = DeviceType::light;
+                    any_switchable = true;
+                } else if (a.state == "locked" || a.state == "unlocked") {
+                    kind = DeviceType::lock;
+                }
+            }
             if (!kind || !type_fits(intent, *kind)) return std::nullopt;
             // "temperature in the lounge" reads thermostats.
             a.kind = kind;
@@ -524,8 +535,9 @@ struct Engine::Impl {
             const bool reading = intent == Intent::GetTemperature && *kind == DeviceType::thermostat && !everywhere;
             auto wanted = [&](std::uint32_t d) {
                 const DeviceType t = house.devices[d].type;
-                return t == *kind || (reading && t == DeviceType::sensor);
+                return t == *kind || (reading && t == DeviceType::sensor) || (any_switchable && t == DeviceType::switch_);
             };
+            if (any_switchable) a.kind.reset();  // replies speak of "devices"
             if (everywhere) {
                 for (std::uint32_t d = 0; d < house.devices.size(); ++d)
                     if (wanted(d)) targets.push_back(d);

@@ -101,6 +101,10 @@ TEST_CASE("questions are answered from the devices' state", "[daemon][commands]"
     const json warm = house.command({{"text", "how warm is it in the bedroom"}});
     CHECK(warm["intent"] == "GetTemperature");
     CHECK(warm["response"] == "It is 19.5 degrees in the bedroom.");
+    // A question about devices that have not reported is not answered with a guess.
+    const json unknown = house.command({{"text", "is anything on in the kitchen"}});
+    CHECK(unknown["intent"] == "GetState");
+    CHECK(unknown["response"] == "I don't know the state of the kitchen ceiling yet.");
     const json none = house.command({{"text", "set the kitchen thermostat to 20"}});
     CHECK(none["ok"] == false);
     CHECK(none["response"] == "There is no thermostat in the kitchen.");
@@ -231,6 +235,11 @@ TEST_CASE("bad commands get a clear error and change nothing", "[daemon][command
     CHECK(chatter["intent"].is_null());
     const json negation = house.command({{"text", "don't unlock the front door"}});
     CHECK(negation["intent"].is_null());
+    // Understood, but no room thermostat takes 68 °C: said, and never sent.
+    const json fahrenheit = house.command({{"text", "set the bedroom thermostat to 68 degrees"}});
+    CHECK(fahrenheit["intent"] == "SetTemperature");
+    CHECK(fahrenheit["ok"] == false);
+    CHECK(fahrenheit["response"] == "I only set thermostats to between 5 and 35 degrees, so I changed nothing.");
 
     // A retained command is the broker replaying the past, never executed.
     house.probe.publish("hearth/command", R"({"text":"unlock the front door","id":"old"})", true);
@@ -243,8 +252,9 @@ TEST_CASE("bad commands get a clear error and change nothing", "[daemon][command
     std::this_thread::sleep_for(300ms);
     CHECK(house.sent("zigbee2mqtt/Front door/set").empty());
     CHECK(house.sent("zigbee2mqtt/Kitchen ceiling/set").empty());
+    CHECK(house.sent("zigbee2mqtt/Bedroom radiator/set").empty());
     CHECK(house.hub.process().running());
-    CHECK(house.hub.status().at("commands").at("refused").get<int>() >= 2);
+    CHECK(house.hub.status().at("commands").at("refused").get<int>() >= 3);
 }
 
 TEST_CASE("Rhasspy satellites: Hermes NLU queries and captured text", "[daemon][commands][hermes]") {
