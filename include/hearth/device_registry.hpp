@@ -55,6 +55,9 @@ public:
 
     // Publishes every device's state again (after a reconnect, the broker may have lost them).
     void publish_all();
+    // Asks devices to report their state (ProtocolAdapter::state_requests): every device after a
+    // connect, or only those the hub knows nothing about yet (new or discovered devices).
+    void request_states(bool only_unknown);
 
     // AdapterSink
     void on_state(const std::string& device_id, const DeviceState& update) override;

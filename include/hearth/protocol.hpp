@@ -46,6 +46,12 @@ public:
     // device cannot do it (a relay asked for a colour, say).
     virtual std::optional<std::vector<OutgoingMessage>> translate(const Device& device, const DeviceCommand& command,
                                                                   std::string& error) const = 0;
+
+    // Messages that ask `device` to report its current state, sent after every connect: many
+    // devices do not retain their state on the broker, and a question ("is the front door
+    // locked?") deserves an answer before the device's next report. Empty where the protocol
+    // has no such request or the device sleeps (battery sensors).
+    virtual std::vector<OutgoingMessage> state_requests(const Device&) const { return {}; }
 };
 
 std::unique_ptr<ProtocolAdapter> make_adapter(Protocol protocol, const ProtocolSettings& settings);

@@ -66,6 +66,9 @@ public:
             announce_online();
             // The broker may have restarted without persistence: state topics are retained.
             registry_.publish_all();
+            // Devices that do not retain their state are asked for it, so that the first
+            // question after a start or an outage is answered from fact, not "I don't know".
+            registry_.request_states(false);
             direct_binder_.request_all();
         });
         // Bindings are the first to hear a button, straight from the message that carried it.
@@ -189,6 +192,7 @@ private:
         Config effective = config_;
         if (config_.discovery.enabled) effective.devices = discovery::merge(config_, discovery_.announced());
         registry_.configure(effective);
+        registry_.request_states(true);  // new and discovered devices; all of them on connect
         return effective;
     }
 

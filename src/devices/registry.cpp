@@ -4,6 +4,7 @@
 #include "core/time.hpp"
 
 #include <ctime>
+#include <set>
 
 namespace hearth {
 namespace {
@@ -132,6 +133,19 @@ void DeviceRegistry::publish(const DeviceRecord& record) {
 
 void DeviceRegistry::publish_all() {
     for (const auto& [id, record] : records_) publish(record);
+}
+
+void DeviceRegistry::request_states(bool only_unknown) {
+    if (!mqtt_.connected()) return;  // every connect asks again
+    std::set<std::pair<std::string, std::string>> sent;  // one request per device, however many channels
+    for (const auto& [id, record] : records_) {
+        if (only_unknown && !record.state.empty()) continue;
+        if (record.availability == Availability::offline) continue;
+        const auto adapter = adapter_by_protocol_.find(record.device.protocol);
+        if (adapter == adapter_by_protocol_.end()) continue;
+        for (const OutgoingMessage& m : adapter->second->state_requests(record.device))
+            if (sent.emplace(m.topic, m.payload).second) mqtt_.publish(m.topic, m.payload, {0, false, std::nullopt});
+    }
 }
 
 nlohmann::json DeviceRegistry::to_json(const DeviceRecord& r) {

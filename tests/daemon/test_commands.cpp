@@ -363,3 +363,24 @@ TEST_CASE("a German household: German commands, German answers, 'ja' confirms", 
     REQUIRE(eventually([&] { return !probe.payloads("zigbee2mqtt/Front door/set").empty(); }, 3s));
     CHECK(json::parse(probe.payloads("zigbee2mqtt/Front door/set")[0])["state"] == "UNLOCK");
 }
+
+TEST_CASE("devices that keep no retained state are asked for it, so the first question has an answer",
+          "[daemon][commands][sim]") {
+    House house;
+    // The simulator is up first, as devices usually are: what they said before the hub came is
+    // gone (Zigbee2MQTT and Tasmota do not retain state by default).
+    Process sim({build_path("hearth-sim"), "--config", house.hub.config_path()}, house.hub.dir().file("sim.log"));
+    REQUIRE(eventually([&] {
+        for (const auto& m : house.probe.messages())
+            if (m.topic == "zigbee2mqtt/Front door/availability") return true;
+        return false;
+    }, 5s));
+    house.start();
+    REQUIRE(eventually([&] { return !house.sent("zigbee2mqtt/Front door/get").empty(); }, 3s));
+    REQUIRE(eventually([&] { return !house.sent("cmnd/hallway_relay/STATE").empty(); }, 3s));
+    // The simulated lock starts locked; the hub knows it without anybody touching the door.
+    REQUIRE(eventually([&] {
+        return house.command({{"text", "is the front door locked"}})["response"] == "The front door is locked.";
+    }, 3s));
+    CHECK(house.command({{"text", "is the hallway switch on"}})["response"] == "The hallway switch is off.");
+}

@@ -94,3 +94,15 @@ TEST_CASE("tasmota: garbage yields nothing and never throws", "[devices][tasmota
         CHECK((!p->state || p->state->empty()));
     }
 }
+
+TEST_CASE("tasmota: asking a device for its state", "[devices][tasmota]") {
+    const ProtocolSettings s;
+    const auto relay = tasmota::state_requests(device(DeviceType::switch_, "hallway_relay"), s);
+    REQUIRE(relay.size() == 1);
+    CHECK(relay[0].topic == "cmnd/hallway_relay/STATE");
+    CHECK(relay[0].payload.empty());
+    ProtocolSettings reordered;
+    reordered.tasmota_full_topic = "%topic%/%prefix%/";
+    CHECK(tasmota::state_requests(device(DeviceType::light, "lamp"), reordered).at(0).topic == "lamp/cmnd/STATE");
+    CHECK(tasmota::state_requests(device(DeviceType::button, "hall_button"), s).empty());
+}

@@ -131,3 +131,23 @@ TEST_CASE("zigbee2mqtt: commands", "[devices][zigbee2mqtt]") {
     CHECK(error.find("lock cannot turn_on") != std::string::npos);
     CHECK_FALSE(zigbee2mqtt::translate(gang, settings, DeviceCommand{DeviceCommand::Kind::lock}, error));
 }
+
+TEST_CASE("zigbee2mqtt: asking a device for its state", "[devices][zigbee2mqtt]") {
+    const auto light = zigbee2mqtt::state_requests(device(DeviceType::light, "Kitchen ceiling"), settings);
+    REQUIRE(light.size() == 1);
+    CHECK(light[0].topic == "zigbee2mqtt/Kitchen ceiling/get");
+    CHECK(nlohmann::json::parse(light[0].payload) == nlohmann::json({{"state", ""}, {"brightness", ""}}));
+    const auto lock = zigbee2mqtt::state_requests(device(DeviceType::lock, "Front door"), settings);
+    REQUIRE(lock.size() == 1);
+    CHECK(nlohmann::json::parse(lock[0].payload) == nlohmann::json({{"state", ""}}));
+    const auto trv = zigbee2mqtt::state_requests(device(DeviceType::thermostat, "Bedroom radiator"), settings);
+    REQUIRE(trv.size() == 1);
+    CHECK(nlohmann::json::parse(trv[0].payload).contains("local_temperature"));
+    // One output of a multi-channel relay asks for its own endpoint's state.
+    const auto channel = zigbee2mqtt::state_requests(device(DeviceType::switch_, "Relay", "l2"), settings);
+    REQUIRE(channel.size() == 1);
+    CHECK(nlohmann::json::parse(channel[0].payload) == nlohmann::json({{"state_l2", ""}}));
+    // Sleeping battery devices are not asked: they would not answer.
+    CHECK(zigbee2mqtt::state_requests(device(DeviceType::sensor, "Hall sensor"), settings).empty());
+    CHECK(zigbee2mqtt::state_requests(device(DeviceType::button, "Hall button"), settings).empty());
+}

@@ -137,6 +137,11 @@ std::optional<std::vector<OutgoingMessage>> translate(const Device& d, const Pro
     return out;
 }
 
+std::vector<OutgoingMessage> state_requests(const Device& d, const ProtocolSettings& settings) {
+    if (d.type == DeviceType::button || d.type == DeviceType::sensor) return {};
+    return {{topic_base(settings, "cmnd", d.topic) + "/STATE", ""}};
+}
+
 namespace {
 
 class Adapter final : public ProtocolAdapter {
@@ -160,6 +165,10 @@ public:
     std::optional<std::vector<OutgoingMessage>> translate(const Device& device, const DeviceCommand& command,
                                                           std::string& error) const override {
         return tasmota::translate(device, settings_, command, error);
+    }
+
+    std::vector<OutgoingMessage> state_requests(const Device& device) const override {
+        return tasmota::state_requests(device, settings_);
     }
 
 private:

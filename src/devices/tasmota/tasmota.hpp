@@ -22,6 +22,8 @@ std::string topic_base(const ProtocolSettings& settings, const std::string& pref
 std::optional<Parsed> parse(const Device& device, const ProtocolSettings& settings, const std::string& topic,
                             const std::string& payload);
 std::vector<std::string> subscriptions(const Device& device, const ProtocolSettings& settings);
+// `cmnd/<topic>/STATE` (empty): the device answers with its whole state on stat/<topic>/RESULT.
+std::vector<OutgoingMessage> state_requests(const Device& device, const ProtocolSettings& settings);
 std::optional<std::vector<OutgoingMessage>> translate(const Device& device, const ProtocolSettings& settings,
                                                       const DeviceCommand& command, std::string& error);
 

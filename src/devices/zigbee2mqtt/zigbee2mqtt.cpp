@@ -100,6 +100,25 @@ std::vector<std::string> subscriptions(const Device& device, const ProtocolSetti
     return {base, base + "/availability"};
 }
 
+std::vector<OutgoingMessage> state_requests(const Device& d, const ProtocolSettings& settings) {
+    json body = json::object();
+    switch (d.type) {
+        case DeviceType::light:
+            body[key(d, "state")] = "";
+            body[key(d, "brightness")] = "";
+            break;
+        case DeviceType::switch_:
+        case DeviceType::lock: body[key(d, "state")] = ""; break;
+        case DeviceType::thermostat:
+            body[key(d, "local_temperature")] = "";
+            body[key(d, "system_mode")] = "";
+            break;
+        case DeviceType::sensor:
+        case DeviceType::button: return {};
+    }
+    return {{state_topic(d, settings) + "/get", body.dump()}};
+}
+
 std::optional<std::vector<OutgoingMessage>> translate(const Device& d, const ProtocolSettings& settings,
                                                       const DeviceCommand& c, std::string& error,
                                                       const std::string& setpoint_key) {
@@ -181,6 +200,10 @@ public:
         auto it = setpoint_keys_.find(device.id);
         return zigbee2mqtt::translate(device, settings_, command, error,
                                       it == setpoint_keys_.end() ? "occupied_heating_setpoint" : it->second);
+    }
+
+    std::vector<OutgoingMessage> state_requests(const Device& device) const override {
+        return zigbee2mqtt::state_requests(device, settings_);
     }
 
 private:

@@ -30,6 +30,10 @@ std::optional<std::vector<OutgoingMessage>> translate(const Device& device, cons
                                                       const DeviceCommand& command, std::string& error,
                                                       const std::string& setpoint_key = "occupied_heating_setpoint");
 
+// `<base>/<name>/get` asking for the properties of the device's kind; nothing for sensors and
+// buttons, which sleep and would not answer.
+std::vector<OutgoingMessage> state_requests(const Device& device, const ProtocolSettings& settings);
+
 std::unique_ptr<ProtocolAdapter> make_adapter(const ProtocolSettings& settings);
 
 }  // namespace hearth::zigbee2mqtt
