@@ -156,6 +156,7 @@ struct Answer {
     bool here = false;                // "in here" / "hier"
     std::optional<DeviceType> kind;   // the kind of device meant when no device was named
     std::string place_words;          // the words of the place as the user spoke them
+    std::string place_preposition;    // "in der", "im": how the speaker put the place, for replies
     Language language = Language::en;
 
     bool understood() const { return intent.has_value(); }

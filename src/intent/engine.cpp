@@ -387,6 +387,22 @@ struct Engine::Impl {
         return false;
     }
 
+    // The words right before the token at `at`, when they are one of the grammar's place
+    // prepositions ("in der", "im"); empty otherwise.
+    std::string preposition_before(std::size_t at) const {
+        const Scratch& s = scratch();
+        for (const auto& phrase : g->place_prepositions) {
+            if (phrase.size() > at) continue;
+            bool same = true;
+            for (std::size_t i = 0; i < phrase.size() && same; ++i) same = s.words[at - phrase.size() + i] == phrase[i];
+            if (!same) continue;
+            std::string out;
+            for (const auto& w : phrase) out += (out.empty() ? "" : " ") + w;
+            return out;
+        }
+        return {};
+    }
+
     std::string device_phrase(std::uint32_t device) const {
         return replace_all(g->response("device"), "{name}", display_name(house.devices[device].name));
     }
@@ -406,6 +422,7 @@ struct Engine::Impl {
         std::vector<std::uint32_t> areas;
         std::vector<std::uint32_t> floors;
         std::string place_words;
+        std::string place_preposition;
         std::optional<DeviceType> kind;
         std::string place;
         int device_tokens = 0, other_tokens = 0;
@@ -419,10 +436,12 @@ struct Engine::Impl {
                 other_tokens += length;
                 areas.insert(areas.end(), groups[c.value].members.begin(), groups[c.value].members.end());
                 place_words = groups[c.value].display;
+                place_preposition = preposition_before(c.begin);
             } else if (c.slot == slot_floor) {
                 other_tokens += length;
                 floors.insert(floors.end(), groups[c.value].members.begin(), groups[c.value].members.end());
                 place_words = groups[c.value].display;
+                place_preposition = preposition_before(c.begin);
             } else if (c.slot == slot_number) {
                 other_tokens += length;
                 if (!a.number) a.number = s.numbers[c.value];
@@ -514,6 +533,7 @@ struct Engine::Impl {
                 if (areas.size() == 1 && floors.empty()) a.area = house.areas[areas[0]].id;
                 if (floors.size() == 1 && areas.empty()) a.floor = house.floors[floors[0]].id;
                 a.place_words = place_words;
+                a.place_preposition = place_preposition;
             } else if (place == "house") {
                 everywhere = true;
             } else if (place == "here" || context_area != area_index.end()) {
@@ -583,11 +603,13 @@ struct Engine::Impl {
         if (!a.floor.empty() && a.area.empty()) {
             const auto it = floor_index.find(a.floor);
             const std::string name = it != floor_index.end() ? house.floors[it->second].name : a.place_words;
+            if (!a.place_preposition.empty()) return a.place_preposition + " " + display_name(name);
             return replace_all(g->response("place_floor"), "{name}", display_name(name));
         }
         if (!a.area.empty()) {
             const auto it = area_index.find(a.area);
             const std::string name = it != area_index.end() ? house.areas[it->second].name : a.place_words;
+            if (!a.place_preposition.empty()) return a.place_preposition + " " + display_name(name);
             return replace_all(g->response("place_area"), "{name}", display_name(name));
         }
         return {};

@@ -593,6 +593,14 @@ public:
                         g_.kinds[*type] = {k.second["one"].as<std::string>(""), k.second["many"].as<std::string>(""),
                                            k.second["none"].as<std::string>("")};
                     }
+                } else if (key == "place_prepositions") {
+                    for (const std::string& p : scalar_list(v)) {
+                        std::vector<std::string> words = normalize_words(p);
+                        if (!words.empty()) g_.place_prepositions.push_back(std::move(words));
+                    }
+                    // Longest first: "in der" before "in".
+                    std::stable_sort(g_.place_prepositions.begin(), g_.place_prepositions.end(),
+                                     [](const auto& a, const auto& b) { return a.size() > b.size(); });
                 } else if (key == "replies") {
                     for (const auto& r : v) {
                         auto& phrases = g_.replies[r.first.Scalar()];

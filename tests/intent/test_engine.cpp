@@ -325,6 +325,10 @@ TEST_CASE("German: genitive names, numbers in words, and the replies of the data
     CHECK(device.intent == Intent::SetBrightness);
     CHECK(device.targets == std::vector<std::string>{"flurlicht"});
 
+    // Replies repeat the place as it was said, else name it plainly.
+    CHECK(de.parse("mach das Licht in der Küche aus").response == "Ausgeschaltet: 2 Lichter in der Küche.");
+    CHECK(de.parse("Licht aus", {"kueche", Source::voice}).response == "Ausgeschaltet: 2 Lichter im Bereich Küche.");
+
     const Answer heat = de.parse("stelle die Wohnzimmerheizung auf einundzwanzig Komma fünf Grad");
     REQUIRE(heat.intent == Intent::SetTemperature);
     CHECK(*heat.number == Approx(21.5));
