@@ -530,6 +530,7 @@ bool valid_value(Field field, std::string_view value) {
 
 std::vector<std::string> scalar_list(const YAML::Node& node) {
     std::vector<std::string> out;
+    if (!node) return out;  // an absent key (yaml-cpp's "zombie" node throws on every other call)
     if (node.IsScalar()) {
         out.push_back(node.Scalar());
     } else if (node.IsSequence()) {
@@ -710,6 +711,12 @@ private:
         w.point = scalar_list(n["point"]);
         w.joiner = scalar_list(n["joiner"]);
         w.compound = n["compound"].as<bool>(false);
+        for (const std::string& p : scalar_list(n["half"])) {
+            std::vector<std::string> words = normalize_words(p);
+            if (!words.empty()) w.half.push_back(std::move(words));
+        }
+        for (const std::string& p : scalar_list(n["half_suffix"]))
+            if (!p.empty()) w.half_suffix.push_back(p);
         // Number words are vocabulary too, so that they are known tokens.
         for (const auto& [word, value] : w.units) compiler_.intern(word);
         for (const auto& [word, value] : w.tens) compiler_.intern(word);
@@ -762,15 +769,21 @@ std::shared_ptr<const Grammar> Grammar::load(const std::string& directory, Langu
         return nullptr;
     }
     std::sort(files.begin(), files.end());
-    Loader loader(*compiled, errors);
-    for (const std::string& f : files) loader.read_file(f);
-    loader.lists_and_rules();
-    const IntentLanguageSettings& mine = extra.of(language);
-    loader.extra_words(mine, config_file);
-    loader.sentences();
-    loader.extra_sentences(mine, config_file);
-    if (errors.size() != errors_before) return nullptr;
-    loader.finish();
+    // A data file of the wrong shape (a list where a mapping belongs, say) makes yaml-cpp throw
+    // from deep inside the reading; it is reported like any other mistake, never a crash.
+    try {
+        Loader loader(*compiled, errors);
+        for (const std::string& f : files) loader.read_file(f);
+        loader.lists_and_rules();
+        const IntentLanguageSettings& mine = extra.of(language);
+        loader.extra_words(mine, config_file);
+        loader.sentences();
+        loader.extra_sentences(mine, config_file);
+        if (errors.size() != errors_before) return nullptr;
+        loader.finish();
+    } catch (const std::exception& e) {
+        errors.push_back({directory, 1, 1, std::string("the sentence templates are malformed: ") + e.what()});
+    }
     if (errors.size() != errors_before) return nullptr;
     return std::make_shared<const Grammar>(std::move(compiled));
 }

@@ -78,7 +78,16 @@ void integer_readings(const std::vector<std::string_view>& t, std::size_t at, co
         return;
     }
     if (w.compound) {
-        if (auto v = compound_number(first, w)) out.push_back({1, static_cast<double>(*v)});
+        if (auto v = compound_number(first, w)) {
+            out.push_back({1, static_cast<double>(*v)});
+        } else {
+            // "neunzehneinhalb", "zwanzigeinhalb"
+            for (const std::string& suffix : w.half_suffix) {
+                if (first.size() <= suffix.size() || !first.ends_with(suffix)) continue;
+                if (auto whole = compound_number(first.substr(0, first.size() - suffix.size()), w))
+                    out.push_back({1, *whole + 0.5});
+            }
+        }
         return;
     }
     // Separate words: [unit | a] hundred [and] [tens [unit] | unit]
@@ -236,6 +245,18 @@ void match_numbers(const std::vector<std::string_view>& t, std::size_t at, const
     const std::size_t before = out.size();
     integer_readings(t, at, w, out);
     const std::size_t after = out.size();
+    // Halves: "twenty and a half", "neunzehn einhalb", "19 ein halb".
+    for (std::size_t r = before; r < after; ++r) {
+        const NumberMatch whole = out[r];
+        if (whole.value != static_cast<double>(static_cast<long>(whole.value))) continue;
+        const std::size_t i = at + whole.length;
+        for (const auto& phrase : w.half) {
+            if (phrase.empty() || i + phrase.size() > t.size()) continue;
+            bool same = true;
+            for (std::size_t k = 0; k < phrase.size() && same; ++k) same = t[i + k] == phrase[k];
+            if (same) out.push_back({whole.length + phrase.size(), whole.value + 0.5});
+        }
+    }
     // Decimals: INTEGER point DIGIT... ("twenty one point five", "19 komma 5", "neunzehn komma fünf")
     for (std::size_t r = before; r < after; ++r) {
         const NumberMatch whole = out[r];

@@ -37,6 +37,8 @@ struct NumberWords {
     std::vector<std::string> point;               // point / komma
     std::vector<std::string> joiner;              // "und" in einundzwanzig (compounds, German)
     bool compound = false;                        // numbers are written as one word
+    std::vector<std::vector<std::string>> half;   // "and a half", "einhalb": +0.5 after a number
+    std::vector<std::string> half_suffix;         // "einhalb" in "neunzehneinhalb" (compounds)
 };
 
 struct NumberMatch {

@@ -2,6 +2,7 @@
 // against the project's own case and rejection sets (tests/intent/), plus the rules that keep a
 // household safe: guarded unlocking, confirmation replies and hostile input.
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 #include "hearth/config_loader.hpp"
 #include "hearth/intent.hpp"
@@ -346,4 +347,35 @@ TEST_CASE("German: genitive names, numbers in words, and the replies of the data
     CHECK(de.classify_reply("schließ die Hintertür auf").kind == ReplyKind::other);
     CHECK(example_engine(Language::en).classify_reply("go for it").kind == ReplyKind::yes);
     CHECK(example_engine(Language::en).classify_reply("forget it").kind == ReplyKind::no);
+}
+
+TEST_CASE("broken template files are reported, never a crash", "[intent][robust]") {
+    const std::vector<std::string> broken = {
+        "sentences: [TurnOn, TurnOff]\n",
+        "sentences:\n  TurnOn: turn on {device}\n  Dance: [dance]\n",
+        "lists: [kind, color]\nsentences:\n  TurnOn: [\"turn on {kind}\"]\n",
+        "lists:\n  kind:\n    field: kind\n    values: [lights]\n",
+        "lists:\n  kind: nothing\n",
+        "numbers: [one, two]\nrules: 7\n",
+        "numbers:\n  units: {one: many}\n  half: {a: b}\n",
+        "rules:\n  target: \"(unclosed\"\nsentences:\n  TurnOn: [\"turn on <target>\"]\n",
+        "rules:\n  loop: \"<loop> again\"\nsentences:\n  TurnOn: [\"<loop>\"]\n",
+        "sentences:\n  TurnOn: [\"{nosuchslot}\"]\n",
+        "responses: [a, b]\nkinds: {gadget: {one: x}}\n",
+        "replies: 3\nfillers: {a: b}\nplace_prepositions: {x: y}\n",
+        "\x01\x02\xff\xfe not yaml: [\n",
+        "- - - -\n",
+        "",
+    };
+    for (const std::string& text : broken) {
+        INFO(text);
+        hearth::test::TempDir dir;
+        dir.write("broken.yaml", text);
+        std::vector<GrammarError> errors;
+        std::shared_ptr<const Grammar> g;
+        CHECK_NOTHROW(g = Grammar::load(dir.path(), Language::en, {}, "config.yaml", errors));
+        CHECK((g == nullptr) == !errors.empty());
+        // A grammar that loads anyway (nothing in it is an error) still never matches garbage.
+        if (g) CHECK_FALSE(Engine(g, {}).parse("turn on the light").understood());
+    }
 }
