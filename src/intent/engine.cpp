@@ -391,14 +391,12 @@ struct Engine::Impl {
     // prepositions ("in der", "im"); empty otherwise.
     std::string preposition_before(std::size_t at) const {
         const Scratch& s = scratch();
-        for (const auto& phrase : g->place_prepositions) {
+        for (const auto& p : g->place_prepositions) {
+            const auto& phrase = p.words;
             if (phrase.size() > at) continue;
             bool same = true;
             for (std::size_t i = 0; i < phrase.size() && same; ++i) same = s.words[at - phrase.size() + i] == phrase[i];
-            if (!same) continue;
-            std::string out;
-            for (const auto& w : phrase) out += (out.empty() ? "" : " ") + w;
-            return out;
+            if (same) return p.display;
         }
         return {};
     }

@@ -597,11 +597,11 @@ public:
                 } else if (key == "place_prepositions") {
                     for (const std::string& p : scalar_list(v)) {
                         std::vector<std::string> words = normalize_words(p);
-                        if (!words.empty()) g_.place_prepositions.push_back(std::move(words));
+                        if (!words.empty()) g_.place_prepositions.push_back({std::move(words), p});
                     }
                     // Longest first: "in der" before "in".
                     std::stable_sort(g_.place_prepositions.begin(), g_.place_prepositions.end(),
-                                     [](const auto& a, const auto& b) { return a.size() > b.size(); });
+                                     [](const auto& a, const auto& b) { return a.words.size() > b.words.size(); });
                 } else if (key == "replies") {
                     for (const auto& r : v) {
                         auto& phrases = g_.replies[r.first.Scalar()];
@@ -705,17 +705,23 @@ private:
 
     void read_numbers(const YAML::Node& n) {
         NumberWords& w = g_.numbers;
-        for (const auto& u : n["units"]) w.units[u.first.Scalar()] = u.second.as<int>(0);
-        for (const auto& t : n["tens"]) w.tens[t.first.Scalar()] = t.second.as<int>(0);
-        w.hundred = scalar_list(n["hundred"]);
-        w.point = scalar_list(n["point"]);
-        w.joiner = scalar_list(n["joiner"]);
+        // Keys are compared with tokens, so they are written as the tokenizer writes words.
+        auto words_of = [](const YAML::Node& list) {
+            std::vector<std::string> out;
+            for (const std::string& s : scalar_list(list)) out.push_back(normalize_word(s));
+            return out;
+        };
+        if (n["units"]) for (const auto& u : n["units"]) w.units[normalize_word(u.first.Scalar())] = u.second.as<int>(0);
+        if (n["tens"]) for (const auto& t : n["tens"]) w.tens[normalize_word(t.first.Scalar())] = t.second.as<int>(0);
+        w.hundred = words_of(n["hundred"]);
+        w.point = words_of(n["point"]);
+        w.joiner = words_of(n["joiner"]);
         w.compound = n["compound"].as<bool>(false);
         for (const std::string& p : scalar_list(n["half"])) {
             std::vector<std::string> words = normalize_words(p);
             if (!words.empty()) w.half.push_back(std::move(words));
         }
-        for (const std::string& p : scalar_list(n["half_suffix"]))
+        for (const std::string& p : words_of(n["half_suffix"]))
             if (!p.empty()) w.half_suffix.push_back(p);
         // Number words are vocabulary too, so that they are known tokens.
         for (const auto& [word, value] : w.units) compiler_.intern(word);

@@ -120,7 +120,11 @@ struct CompiledGrammar {
     std::map<std::string, std::vector<std::vector<std::string>>, std::less<>> replies;  // yes/no/cancel phrases
     // Prepositions (with their article) that replies may repeat before a place's name, as the
     // speaker said them: "in der" Küche, "im" Flur. Longest first.
-    std::vector<std::vector<std::string>> place_prepositions;
+    struct PlacePreposition {
+        std::vector<std::string> words;  // as tokens
+        std::string display;             // as written ("überall im")
+    };
+    std::vector<PlacePreposition> place_prepositions;
 
     std::uint32_t token_id(std::string_view text) const {
         const auto it = vocabulary.find(text);

@@ -16,8 +16,8 @@ const std::vector<Phrase>& yes_phrases(Language l) {
     static const std::vector<Phrase> en{{"yes"}, {"yeah"}, {"yep"}, {"sure"}, {"ok"}, {"okay"}, {"confirm"},
                                         {"confirmed"}, {"do", "it"}, {"go", "ahead"}, {"yes", "do", "it"},
                                         {"yes", "go", "ahead"}, {"yes", "i", "do"}, {"yes", "i'm", "sure"}};
-    static const std::vector<Phrase> de{{"ja"}, {"jawohl"}, {"genau"}, {"ok"}, {"okay"}, {"bestätigen"},
-                                        {"bestätigt"}, {"mach", "es"}, {"mach", "das"}, {"ja", "mach", "es"},
+    static const std::vector<Phrase> de{{"ja"}, {"jawohl"}, {"genau"}, {"ok"}, {"okay"}, {"bestaetigen"},
+                                        {"bestaetigt"}, {"mach", "es"}, {"mach", "das"}, {"ja", "mach", "es"},
                                         {"ja", "mach", "das"}, {"ja", "gerne"}, {"ja", "genau"}, {"ja", "klar"}};
     return l == Language::de ? de : en;
 }
@@ -42,7 +42,7 @@ const NumberWords& digit_words(Language l) {
     }();
     static const NumberWords de = [] {
         NumberWords w;
-        const std::array<const char*, 10> names{"null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"};
+        const std::array<const char*, 10> names{"null", "eins", "zwei", "drei", "vier", "fuenf", "sechs", "sieben", "acht", "neun"};
         for (int i = 0; i < 10; ++i) w.units[names[static_cast<std::size_t>(i)]] = i;
         w.units["zwo"] = 2;
         w.units["ein"] = 1;
@@ -52,7 +52,7 @@ const NumberWords& digit_words(Language l) {
 }
 
 bool courtesy(std::string_view w, Language l) {
-    if (l == Language::de) return w == "bitte" || w == "danke" || w == "bitteschön";
+    if (l == Language::de) return w == "bitte" || w == "danke" || w == "bitteschoen";
     return w == "please" || w == "thanks";
 }
 

@@ -165,11 +165,28 @@ std::vector<Token> tokenize(std::string_view s) {
         }
         if (c == 0xC3 && i + 1 < s.size()) {
             auto second = static_cast<unsigned char>(s[i + 1]);
-            if (second == 0x84 || second == 0x96 || second == 0x9C) second = static_cast<unsigned char>(second + 0x20);  // Ä Ö Ü
             begin_word();
-            current += static_cast<char>(c);
-            current += static_cast<char>(second);
+            // German letters are folded as German writes them without the keyboard for them:
+            // "Haustür" and "Haustuer", "Heißwasser" and "Heisswasser" are the same word.
+            switch (second) {
+                case 0xA4: case 0x84: current += "ae"; break;  // ä Ä
+                case 0xB6: case 0x96: current += "oe"; break;  // ö Ö
+                case 0xBC: case 0x9C: current += "ue"; break;  // ü Ü
+                case 0x9F: current += "ss"; break;             // ß
+                default:
+                    // Other Latin-1 capitals (É, À, ...) are lowered; × (0x97) is no letter.
+                    if (second >= 0x80 && second <= 0x9E && second != 0x97) second = static_cast<unsigned char>(second + 0x20);
+                    current += static_cast<char>(c);
+                    current += static_cast<char>(second);
+            }
             i += 2;
+            continue;
+        }
+        if (c == 0xE1 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBA &&
+            static_cast<unsigned char>(s[i + 2]) == 0x9E) {  // ẞ
+            begin_word();
+            current += "ss";
+            i += 3;
             continue;
         }
         if (c == '%') {
@@ -205,6 +222,12 @@ std::vector<Token> tokenize(std::string_view s) {
 std::vector<std::string> normalize_words(std::string_view text) {
     std::vector<std::string> out;
     for (Token& t : tokenize(text)) out.push_back(std::move(t.text));
+    return out;
+}
+
+std::string normalize_word(std::string_view text) {
+    std::string out;
+    for (const Token& t : tokenize(text)) out += t.text;
     return out;
 }
 

@@ -18,13 +18,18 @@ struct Token {
     std::size_t end = 0;
 };
 
-// Splits and normalises. ASCII and the German capitals Ä Ö Ü are lowered; other bytes are kept.
+// Splits and normalises. ASCII and Latin-1 letters are lowered; ä ö ü ß are folded to ae oe ue ss
+// (so "Haustür" and "Haustuer" match); other bytes are kept.
 // Hyphens, quotes and sentence punctuation separate words; an apostrophe inside a word stays
 // ("what's"); a decimal point or comma between digits stays ("19,5").
 std::vector<Token> tokenize(std::string_view text);
 
 // The same, keeping only the token texts (for names, aliases and template words).
 std::vector<std::string> normalize_words(std::string_view text);
+
+// One word as the tokenizer writes it ("Fünf" -> "fuenf"); the tokens run together if the
+// text holds several.
+std::string normalize_word(std::string_view text);
 
 // "21.5" or "19,5" -> 21.5; nothing when the token is not a plain decimal number.
 std::optional<double> parse_decimal(std::string_view token);

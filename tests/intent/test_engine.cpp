@@ -6,6 +6,7 @@
 
 #include "hearth/config_loader.hpp"
 #include "hearth/intent.hpp"
+#include "intent/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -378,4 +379,13 @@ TEST_CASE("broken template files are reported, never a crash", "[intent][robust]
         // A grammar that loads anyway (nothing in it is an error) still never matches garbage.
         if (g) CHECK_FALSE(Engine(g, {}).parse("turn on the light").understood());
     }
+}
+
+TEST_CASE("words are folded as German is typed without its letters", "[intent][text]") {
+    std::vector<std::string> words;
+    for (const auto& t : hearth::intent::tokenize("Haustür HAUSTÜR haustuer, Heißwasser STRAẞE Café 19,5 °C 50%"))
+        words.push_back(t.text);
+    CHECK(words == std::vector<std::string>{"haustuer", "haustuer", "haustuer", "heisswasser", "strasse", "caf\xC3\xA9",
+                                            "19,5", "°", "c", "50", "%"});
+    CHECK(hearth::intent::normalize_word("Fünf") == "fuenf");
 }
