@@ -117,3 +117,25 @@ TEST_CASE("with discovery off, announcements add nothing", "[daemon][discovery]"
     CHECK(device_list(hub).size() == 4);
     CHECK(hub.status().at("discovery").at("enabled") == false);
 }
+
+TEST_CASE("a discovered device can be commanded by name as soon as it is announced", "[daemon][discovery][commands]") {
+    Broker broker;
+    MqttProbe probe(broker.port(), "#");
+    REQUIRE(probe.wait_connected(5s));
+    Hub hub(broker);
+    hub.write_config(small_house_yaml(broker.port(), hub.socket_path()) + "discovery:\n  enabled: true\n");
+    hub.start();
+    REQUIRE(probe.wait_for("hearth/status", "online", 5s));
+    auto say = [&](const std::string& text) {
+        return hub.request({{"command", "say"}, {"text", text}, {"input", "text"}}).at("result");
+    };
+    // Before the announcement the name means nothing.
+    CHECK(say("turn on the lounge lamp")["intent"].is_null());
+    probe.publish("zigbee2mqtt/bridge/devices", z2m_list, true);
+    REQUIRE(eventually([&] { return find(device_list(hub), "lounge_lamp") != nullptr; }, 5s));
+    const json on = say("turn on the lounge lamp");
+    CHECK(on["intent"] == "TurnOn");
+    CHECK(on["targets"] == json::array({"lounge_lamp"}));
+    REQUIRE(eventually([&] { return !probe.payloads("zigbee2mqtt/Lounge lamp/set").empty(); }, 3s));
+    CHECK(json::parse(probe.payloads("zigbee2mqtt/Lounge lamp/set")[0])["state"] == "ON");
+}
