@@ -217,6 +217,8 @@ struct Engine::Impl {
     std::vector<std::vector<std::uint32_t>> devices_in_area;  // by area index
     std::vector<std::uint32_t> area_floor;                    // floor index per area, or npos
     std::vector<std::uint32_t> id_rank;                       // per device: its place in id order
+    // One-word place names with their linking letters ("kuechen") -> the name's word ("kueche").
+    std::unordered_map<std::string, std::string> compound_heads;
     static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
     void build() {
@@ -257,6 +259,21 @@ struct Engine::Impl {
                 }
             }
         };
+        if (!g->compound_links.empty()) {
+            auto head = [&](std::string_view phrase) {
+                const std::vector<std::string> words = normalize_words(phrase);
+                if (words.size() != 1 || words[0].size() < 3) return;
+                for (const std::string& link : g->compound_links) compound_heads.try_emplace(words[0] + link, words[0]);
+            };
+            for (const auto& f : house.floors) {
+                head(f.name);
+                for (const auto& a : f.aliases) head(a);
+            }
+            for (const auto& a : house.areas) {
+                head(a.name);
+                for (const auto& alias : a.aliases) head(alias);
+            }
+        }
         for (std::uint32_t i = 0; i < house.floors.size(); ++i) {
             const auto& f = house.floors[i];
             floor_index[f.id] = i;
@@ -797,8 +814,26 @@ Answer Engine::parse(std::string_view text, const ParseContext& context) const {
 
     s.tokens = tokenize(text);
     s.words.clear();
-    for (const Token& t : s.tokens)
-        if (std::find(g.fillers.begin(), g.fillers.end(), t.text) == g.fillers.end()) s.words.push_back(t.text);
+    for (const Token& t : s.tokens) {
+        if (std::find(g.fillers.begin(), g.fillers.end(), t.text) != g.fillers.end()) continue;
+        if (!impl.compound_heads.empty() && t.text.size() >= 6 && impl.token_id(t.text) == no_token) {
+            // "kuechenlicht" -> "kueche" "licht": a place and a kind written as one word.
+            const std::string_view w = t.text;
+            bool split = false;
+            for (std::size_t k = 3; k + 3 <= w.size() && !split; ++k) {
+                const auto head = impl.compound_heads.find(std::string(w.substr(0, k)));
+                if (head == impl.compound_heads.end()) continue;
+                const std::string_view tail = w.substr(k);
+                const auto kind = std::lower_bound(g.kind_words.begin(), g.kind_words.end(), tail);
+                if (kind == g.kind_words.end() || *kind != tail) continue;
+                s.words.push_back(head->second);
+                s.words.push_back(*kind);
+                split = true;
+            }
+            if (split) continue;
+        }
+        s.words.push_back(t.text);
+    }
     const std::size_t n = s.words.size();
     if (n == 0 || n > max_tokens) {
         best.response = impl.offline_response(best);

@@ -594,6 +594,9 @@ public:
                         g_.kinds[*type] = {k.second["one"].as<std::string>(""), k.second["many"].as<std::string>(""),
                                            k.second["none"].as<std::string>("")};
                     }
+                } else if (key == "compound_links") {
+                    for (const std::string& link : scalar_list(v)) g_.compound_links.push_back(normalize_word(link));
+                    if (g_.compound_links.empty()) g_.compound_links.push_back("");
                 } else if (key == "place_prepositions") {
                     for (const std::string& p : scalar_list(v)) {
                         std::vector<std::string> words = normalize_words(p);
@@ -661,7 +664,11 @@ public:
         }
     }
 
-    void finish() { compiler_.finish(); }
+    void finish() {
+        std::sort(g_.kind_words.begin(), g_.kind_words.end());
+        g_.kind_words.erase(std::unique(g_.kind_words.begin(), g_.kind_words.end()), g_.kind_words.end());
+        compiler_.finish();
+    }
 
 private:
     void add_phrases(WordList& list, std::uint16_t slot, const std::string& value, const std::vector<std::string>& phrases) {
@@ -699,6 +706,9 @@ private:
                     continue;
                 }
                 add_phrases(list, static_cast<std::uint16_t>(slot), v, scalar_list(value.second));
+                if (*field == Field::kind)
+                    for (const std::string& phrase : scalar_list(value.second))
+                        if (auto words = normalize_words(phrase); words.size() == 1) g_.kind_words.push_back(words[0]);
             }
         }
     }

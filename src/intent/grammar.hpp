@@ -125,6 +125,11 @@ struct CompiledGrammar {
         std::string display;             // as written ("überall im")
     };
     std::vector<PlacePreposition> place_prepositions;
+    // Compound nouns of a place and a kind ("Küchenlicht": Küche + n + Licht) are split before
+    // matching when the language gives its linking letters; kind_words are the one-word
+    // phrases of the kind list, sorted.
+    std::vector<std::string> compound_links;
+    std::vector<std::string> kind_words;
 
     std::uint32_t token_id(std::string_view text) const {
         const auto it = vocabulary.find(text);
