@@ -748,7 +748,8 @@ private:
         }
         const bool pin_needed = voice.unlock == VoiceGuard::pin || voice.sensitive == VoiceGuard::pin;
         if (pin_needed && pin_key.empty())
-            d_.error(map.mark(), "voice: a guard is 'pin' but no PIN is given; set voice.pin_file or voice.pin_env");
+            map.error(voice.unlock == VoiceGuard::pin ? "unlock" : "sensitive",
+                      "'pin' needs the PIN: set voice.pin_file or voice.pin_env");
         else if (!pin_needed && !pin_key.empty())
             map.warning(pin_key, "the PIN is not used: neither voice.unlock nor voice.sensitive is 'pin'");
     }
@@ -793,12 +794,17 @@ private:
                     d_.error(at, where + ": every entry must be a sentence template, not " + config::describe_node(item));
                     continue;
                 }
+                // Positions inside the template count from its first character: one past the
+                // opening quote of a quoted scalar.
+                YAML::Mark content = at;
+                if (item.Tag() == "!") content.column += 1;
                 if (auto problem = intent::check_template_syntax(item.Scalar())) {
-                    d_.error(at, where + ": " + problem->second + " (at character " +
-                                     std::to_string(problem->first + 1) + " of the template)");
+                    YAML::Mark there = content;
+                    there.column += static_cast<int>(problem->first);
+                    d_.error(there, where + ": " + problem->second);
                     continue;
                 }
-                out.sentences.push_back({name, item.Scalar(), to_source_mark(at)});
+                out.sentences.push_back({name, item.Scalar(), to_source_mark(content)});
             }
         }
     }

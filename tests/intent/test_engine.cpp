@@ -259,7 +259,7 @@ TEST_CASE("mistakes in the household's sentences are reported at their line", "[
     std::string all;
     for (const auto& l : lines) all += l + "\n";
     INFO(all);
-    CHECK(all.find("test.yaml:7:11: error:") != std::string::npos);   // the unclosed [
+    CHECK(all.find("test.yaml:7:17: error:") != std::string::npos);   // the unclosed [, exactly
     CHECK(all.find("test.yaml:8:7: error:") != std::string::npos);    // Dance
 }
 
