@@ -14,6 +14,7 @@
 // in both houses; memory growth for the 1,000-device house at most 5 MB.
 #include "hearth/config_loader.hpp"
 #include "hearth/intent.hpp"
+#include "intent/grammar.hpp"
 #include "intent/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -36,7 +37,10 @@ namespace {
 
 // Bytes the allocator has handed out and not got back: what the engine itself holds, whatever
 // the allocator does with freed pages.
-double heap_mb() { return static_cast<double>(mallinfo2().uordblks) / (1024.0 * 1024.0); }
+double heap_mb() {
+    const struct mallinfo2 m = mallinfo2();
+    return static_cast<double>(m.uordblks + m.hblkhd) / (1024.0 * 1024.0);  // small blocks and mmapped ones
+}
 
 long rss_kib() {
     std::ifstream in("/proc/self/status");
@@ -219,9 +223,10 @@ int main(int argc, char** argv) {
     if (!grammar) return 1;
     const double grammar_mb = heap_mb() - heap_before_grammar;
     std::printf("intent engine speed (%s), %d rounds over %zu sentences (%zu from the corpus, as many near misses, "
-                "the rest the project's own sets)\ngrammar: %zu templates, %zu automaton states, %.1f MB\n\n",
+                "the rest the project's own sets)\ngrammar: %zu templates, %zu automaton states, %zu word and %zu slot "
+                "transitions, %.1f MB\n\n",
                 lang.c_str(), rounds, sentences.size(), corpus_size, grammar->sentence_count(), grammar->state_count(),
-                grammar_mb);
+                grammar->compiled().words.size(), grammar->compiled().slots.size(), grammar_mb);
     std::printf("%-22s %-10s %8s %9s %9s %9s %9s\n", "house", "sentences", "count", "p50 µs", "p99 µs", "max µs",
                 "p50/floor");
 

@@ -3,6 +3,8 @@
 #include "core/log.hpp"
 #include "core/time.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -147,6 +149,9 @@ void Assistant::configure(const Config& config, const Config& effective) {
     }
     rebind(effective);
     if (!unavailable_reason_.empty()) spdlog::error("commands cannot be understood: {}", unavailable_reason_);
+    // Compiling the templates builds large temporary structures; give their pages back rather
+    // than keep them in the hub's resident set for its whole life.
+    ::malloc_trim(0);
 }
 
 void Assistant::rebind(const Config& effective) {

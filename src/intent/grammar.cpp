@@ -420,7 +420,6 @@ private:
     // Epsilon closures, flattened into sorted transition tables.
     void flatten(std::uint32_t final_state) {
         const std::size_t n = states_.size();
-        g_.states.assign(n, State{});
         std::vector<std::uint32_t> stack;
         std::vector<std::uint32_t> seen(n, 0);
         std::uint32_t stamp = 0;
@@ -431,6 +430,16 @@ private:
             for (const Transition& t : s.words) needed[t.to] = true;
             for (const Transition& t : s.slots) needed[t.to] = true;
         }
+        // Only states that input can reach are kept (most build states are epsilon plumbing),
+        // renumbered in their original order.
+        std::vector<std::uint32_t> renumbered(n, no_token);
+        std::uint32_t kept = 0;
+        for (std::uint32_t i = 0; i < n; ++i)
+            if (needed[i]) renumbered[i] = kept++;
+        g_.states.assign(kept, State{});
+        auto remap = [&](std::vector<Transition>& list) {
+            for (Transition& t : list) t.to = renumbered[t.to];
+        };
         std::vector<Transition> words, slots;
         std::vector<std::uint32_t> marks;
         for (std::uint32_t i = 0; i < n; ++i) {
@@ -467,7 +476,9 @@ private:
             slots.erase(std::unique(slots.begin(), slots.end(), same), slots.end());
             std::sort(marks.begin(), marks.end());
             marks.erase(std::unique(marks.begin(), marks.end()), marks.end());
-            State& out = g_.states[i];
+            remap(words);
+            remap(slots);
+            State& out = g_.states[renumbered[i]];
             out.words_begin = static_cast<std::uint32_t>(g_.words.size());
             g_.words.insert(g_.words.end(), words.begin(), words.end());
             out.words_end = static_cast<std::uint32_t>(g_.words.size());
@@ -479,6 +490,11 @@ private:
             out.marks_end = static_cast<std::uint32_t>(g_.marks.size());
             out.final = final;
         }
+        g_.start = renumbered[g_.start];
+        g_.after_sentence = renumbered[g_.after_sentence];
+        g_.words.shrink_to_fit();
+        g_.slots.shrink_to_fit();
+        g_.marks.shrink_to_fit();
         states_.clear();
         states_.shrink_to_fit();
     }
