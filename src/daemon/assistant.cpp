@@ -277,6 +277,7 @@ json Assistant::handle(const CommandRequest& request, Clock::time_point now) {
         case intent::Safety::none: return execute(answer, *used, request, false);
         case intent::Safety::forbidden: {
             ++refused_;
+            record_refusal(answer, request, "forbidden by voice.unlock or voice.sensitive");
             spdlog::warn("refused {} by {} from {}: forbidden by the configuration", to_string(*answer.intent),
                          request.source == intent::Source::voice ? "voice" : "text", request.source_id);
             return answer_json(answer, *used, false, "forbidden by the configuration (voice)",
@@ -336,6 +337,9 @@ json Assistant::reply_to_question(Pending& pending, const intent::Reply& reply, 
             if (pending.pin_attempts >= max_pin_attempts) {
                 pending_.erase(request.source_id);
                 ++refused_;
+                CommandRequest original = request;
+                original.text = pending.text;
+                record_refusal(answer, original, "wrong PIN, " + std::to_string(max_pin_attempts) + " times");
                 return answer_json(echo, *e, false, "wrong PIN", phrases(l).too_many_pins);
             }
             json j = answer_json(echo, *e, false, "wrong PIN", phrases(l).retry_pin);
@@ -398,6 +402,24 @@ json Assistant::execute(const intent::Answer& answer, const intent::Engine& engi
     j["confirm"] = false;  // done: nothing is waiting for an answer any more
     if (confirmed) j["confirmed"] = true;
     return j;
+}
+
+// A lock command that was asked for and not carried out is as much a part of the audit as one
+// that was: "somebody shouted 'unlock the door' through the window and was refused".
+void Assistant::record_refusal(const intent::Answer& answer, const CommandRequest& request, const std::string& why) {
+    if (!answer.intent || (*answer.intent != Intent::Lock && *answer.intent != Intent::Unlock)) return;
+    for (const std::string& id : answer.targets) {
+        AuditEntry entry;
+        entry.at = std::chrono::system_clock::now();
+        entry.device = id;
+        entry.action = *answer.intent == Intent::Unlock ? "unlock" : "lock";
+        entry.source = request.source == intent::Source::voice ? "voice" : "text";
+        entry.source_id = request.source_id;
+        entry.text = request.text;
+        entry.sent = false;
+        entry.error = why;
+        record(entry);
+    }
 }
 
 void Assistant::record(const AuditEntry& entry) {

@@ -82,6 +82,7 @@ private:
     nlohmann::json reply_to_question(Pending& pending, const intent::Reply& reply, const CommandRequest& request);
     std::optional<intent::LiveState> live_state(std::string_view device_id) const;
     void record(const AuditEntry& entry);
+    void record_refusal(const intent::Answer& answer, const CommandRequest& request, const std::string& why);
 
     DeviceRegistry& registry_;
     std::map<Language, std::shared_ptr<const intent::Grammar>> grammars_;

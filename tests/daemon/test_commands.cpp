@@ -188,6 +188,12 @@ TEST_CASE("voice unlock can be forbidden, or need the PIN", "[daemon][commands][
         CHECK(house.command({{"text", "yes"}})["ok"] == false);
         std::this_thread::sleep_for(300ms);
         CHECK(house.sent("zigbee2mqtt/Front door/set").empty());
+        // The refusal is in the audit, with who asked.
+        const json audit = house.hub.request({{"command", "audit"}}).at("result");
+        REQUIRE(audit.size() == 1);
+        CHECK(audit[0]["sent"] == false);
+        CHECK(audit[0]["action"] == "unlock");
+        CHECK(audit[0]["error"].get<std::string>().find("forbidden") != std::string::npos);
     }
     SECTION("PIN") {
         Broker broker;
