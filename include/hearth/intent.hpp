@@ -101,6 +101,12 @@ public:
                                                const IntentSettings& extra, const std::string& config_file,
                                                std::vector<GrammarError>& errors);
 
+    // Checks only the configuration's own sentences and words against the shipped rules and
+    // word lists, without compiling the shipped sentences: what validating a configuration
+    // needs, at a small part of load()'s cost. True when nothing is wrong.
+    static bool check(const std::string& directory, Language language, const IntentSettings& extra,
+                      const std::string& config_file, std::vector<GrammarError>& errors);
+
     // The directory holding data/intents/<lang>: $HEARTH_INTENTS_DIR, next to the executable
     // (../share/hearth/intents when installed, the source tree from a build directory), or the
     // directories compiled in. Empty when none exists.

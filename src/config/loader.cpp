@@ -1091,7 +1091,7 @@ void check_intents(const Config& config, const std::string& display_name, Diagno
             continue;
         }
         std::vector<intent::GrammarError> errors;
-        intent::Grammar::load(directory, language, config.intents, display_name, errors);
+        intent::Grammar::check(directory, language, config.intents, display_name, errors);
         for (const intent::GrammarError& e : errors) {
             if (e.file == display_name) d.error_at(std::max(e.line, 1), std::max(e.column, 1), e.message);
             else d.error_at(1, 1, "intents: the shipped templates have an error: " + e.format());

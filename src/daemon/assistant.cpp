@@ -135,14 +135,17 @@ void Assistant::configure(const Config& config, const Config& effective) {
     for (Language language : {Language::en, Language::de}) {
         const std::string directory = intent::Grammar::find_data_directory(language);
         if (directory.empty()) {
-            if (language == primary_) unavailable_reason_ = "the sentence templates were not found (HEARTH_INTENTS_DIR)";
+            if (language == primary_)
+                unavailable_reason_ = "the sentence templates were not found: install data/intents (cmake --install) or "
+                                      "set HEARTH_INTENTS_DIR to the directory holding en/ and de/";
             continue;
         }
         std::vector<intent::GrammarError> errors;
         auto grammar = intent::Grammar::load(directory, language, config.intents, config.path, errors);
         for (const auto& e : errors) spdlog::error("{}", e.format());
         if (!grammar) {
-            if (language == primary_) unavailable_reason_ = "the sentence templates have errors (see the log)";
+            if (language == primary_)
+                unavailable_reason_ = "the sentence templates have errors; the log names each file and line to fix";
             continue;
         }
         grammars_[language] = std::move(grammar);
@@ -376,13 +379,7 @@ json Assistant::execute(const intent::Answer& answer, const intent::Engine& engi
         else failures.push_back(target->device.name + ": " + error);
 
         if (target->device.type == DeviceType::lock) {
-            AuditEntry entry;
-            entry.at = std::chrono::system_clock::now();
-            entry.device = id;
-            entry.action = *answer.intent == Intent::Unlock ? "unlock" : "lock";
-            entry.source = request.source == intent::Source::voice ? "voice" : "text";
-            entry.source_id = request.source_id;
-            entry.text = request.text;
+            AuditEntry entry = audit_entry(answer, request, id);
             entry.confirmed = confirmed;
             entry.sent = ok;
             entry.error = ok ? "" : error;
@@ -404,19 +401,24 @@ json Assistant::execute(const intent::Answer& answer, const intent::Engine& engi
     return j;
 }
 
+// Who asked what of which lock; whether it was sent is for the caller to add.
+AuditEntry Assistant::audit_entry(const intent::Answer& answer, const CommandRequest& request, const std::string& device) {
+    AuditEntry entry;
+    entry.at = std::chrono::system_clock::now();
+    entry.device = device;
+    entry.action = *answer.intent == Intent::Unlock ? "unlock" : "lock";
+    entry.source = request.source == intent::Source::voice ? "voice" : "text";
+    entry.source_id = request.source_id;
+    entry.text = request.text;
+    return entry;
+}
+
 // A lock command that was asked for and not carried out is as much a part of the audit as one
 // that was: "somebody shouted 'unlock the door' through the window and was refused".
 void Assistant::record_refusal(const intent::Answer& answer, const CommandRequest& request, const std::string& why) {
     if (!answer.intent || (*answer.intent != Intent::Lock && *answer.intent != Intent::Unlock)) return;
     for (const std::string& id : answer.targets) {
-        AuditEntry entry;
-        entry.at = std::chrono::system_clock::now();
-        entry.device = id;
-        entry.action = *answer.intent == Intent::Unlock ? "unlock" : "lock";
-        entry.source = request.source == intent::Source::voice ? "voice" : "text";
-        entry.source_id = request.source_id;
-        entry.text = request.text;
-        entry.sent = false;
+        AuditEntry entry = audit_entry(answer, request, id);
         entry.error = why;
         record(entry);
     }

@@ -81,6 +81,7 @@ private:
                            bool confirmed);
     nlohmann::json reply_to_question(Pending& pending, const intent::Reply& reply, const CommandRequest& request);
     std::optional<intent::LiveState> live_state(std::string_view device_id) const;
+    static AuditEntry audit_entry(const intent::Answer& answer, const CommandRequest& request, const std::string& device);
     void record(const AuditEntry& entry);
     void record_refusal(const intent::Answer& answer, const CommandRequest& request, const std::string& why);
 

@@ -218,7 +218,7 @@ struct Engine::Impl {
     std::vector<std::uint32_t> area_floor;                    // floor index per area, or npos
     std::vector<std::uint32_t> id_rank;                       // per device: its place in id order
     // One-word place names with their linking letters ("kuechen") -> the name's word ("kueche").
-    std::unordered_map<std::string, std::string> compound_heads;
+    std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> compound_heads;
     static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
     void build() {
@@ -615,17 +615,17 @@ struct Engine::Impl {
         if (a.whole_house) return g->response("place_house");
         // Places are named by their configured names: an alias may be an adverb ("upstairs",
         // "outside") that reads wrongly after "in the".
+        auto phrase = [&](const std::string& name, std::string_view key) {
+            if (!a.place_preposition.empty()) return a.place_preposition + " " + display_name(name);
+            return replace_all(g->response(key), "{name}", display_name(name));
+        };
         if (!a.floor.empty() && a.area.empty()) {
             const auto it = floor_index.find(a.floor);
-            const std::string name = it != floor_index.end() ? house.floors[it->second].name : a.place_words;
-            if (!a.place_preposition.empty()) return a.place_preposition + " " + display_name(name);
-            return replace_all(g->response("place_floor"), "{name}", display_name(name));
+            return phrase(it != floor_index.end() ? house.floors[it->second].name : a.place_words, "place_floor");
         }
         if (!a.area.empty()) {
             const auto it = area_index.find(a.area);
-            const std::string name = it != area_index.end() ? house.areas[it->second].name : a.place_words;
-            if (!a.place_preposition.empty()) return a.place_preposition + " " + display_name(name);
-            return replace_all(g->response("place_area"), "{name}", display_name(name));
+            return phrase(it != area_index.end() ? house.areas[it->second].name : a.place_words, "place_area");
         }
         return {};
     }
@@ -821,7 +821,7 @@ Answer Engine::parse(std::string_view text, const ParseContext& context) const {
             const std::string_view w = t.text;
             bool split = false;
             for (std::size_t k = 3; k + 3 <= w.size() && !split; ++k) {
-                const auto head = impl.compound_heads.find(std::string(w.substr(0, k)));
+                const auto head = impl.compound_heads.find(w.substr(0, k));
                 if (head == impl.compound_heads.end()) continue;
                 const std::string_view tail = w.substr(k);
                 const auto kind = std::lower_bound(g.kind_words.begin(), g.kind_words.end(), tail);
@@ -880,10 +880,10 @@ Answer Engine::parse(std::string_view text, const ParseContext& context) const {
     }
     chosen->answer.targets.reserve(chosen->targets.size());
     for (std::uint32_t d : chosen->targets) chosen->answer.targets.push_back(impl.house.devices[d].id);
-    // A guarded command is not carried out yet: what the hub says is its question.
-    chosen->answer.response = chosen->answer.confirm() && !chosen->answer.targets.empty() && chosen->answer.error.empty()
-                                  ? confirmation_question(chosen->answer)
-                                  : impl.offline_response(chosen->answer);
+    // A guarded command is not carried out yet: what the hub says is its question (resolve()
+    // guards only commands with targets and no doubt about them).
+    chosen->answer.response =
+        chosen->answer.confirm() ? confirmation_question(chosen->answer) : impl.offline_response(chosen->answer);
     return std::move(chosen->answer);
 }
 

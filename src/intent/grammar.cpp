@@ -310,7 +310,10 @@ public:
             case Node::Kind::rule: {
                 const auto it = rules_.find(node.text);
                 if (it == rules_.end()) {
-                    error(offset(at, node), "unknown rule <" + node.text + ">");
+                    std::string known;
+                    for (const auto& [name, texts] : rules_)
+                        if (name != "before" && name != "after") known += (known.empty() ? "<" : ", <") + name + ">";
+                    error(offset(at, node), "unknown rule <" + node.text + ">; the rules are " + known);
                     return std::nullopt;
                 }
                 if (std::find(expanding_.begin(), expanding_.end(), node.text) != expanding_.end()) {
@@ -787,8 +790,15 @@ std::optional<std::pair<std::size_t, std::string>> check_template_syntax(std::st
     }
 }
 
-std::shared_ptr<const Grammar> Grammar::load(const std::string& directory, Language language, const IntentSettings& extra,
-                                             const std::string& config_file, std::vector<GrammarError>& errors) {
+namespace {
+
+enum class LoadMode { compile, check_extras };
+
+// Reads a language's files and the configuration's additions; compiles everything, or (for
+// validation) only the additions, which is all a configuration can get wrong.
+std::unique_ptr<CompiledGrammar> read_grammar(const std::string& directory, Language language, const IntentSettings& extra,
+                                              const std::string& config_file, std::vector<GrammarError>& errors,
+                                              LoadMode mode) {
     const std::size_t errors_before = errors.size();
     auto compiled = std::make_unique<CompiledGrammar>();
     compiled->language = language;
@@ -809,15 +819,29 @@ std::shared_ptr<const Grammar> Grammar::load(const std::string& directory, Langu
         loader.lists_and_rules();
         const IntentLanguageSettings& mine = extra.of(language);
         loader.extra_words(mine, config_file);
-        loader.sentences();
+        if (mode == LoadMode::compile) loader.sentences();
         loader.extra_sentences(mine, config_file);
         if (errors.size() != errors_before) return nullptr;
-        loader.finish();
+        if (mode == LoadMode::compile) loader.finish();
     } catch (const std::exception& e) {
         errors.push_back({directory, 1, 1, std::string("the sentence templates are malformed: ") + e.what()});
     }
     if (errors.size() != errors_before) return nullptr;
+    return compiled;
+}
+
+}  // namespace
+
+std::shared_ptr<const Grammar> Grammar::load(const std::string& directory, Language language, const IntentSettings& extra,
+                                             const std::string& config_file, std::vector<GrammarError>& errors) {
+    auto compiled = read_grammar(directory, language, extra, config_file, errors, LoadMode::compile);
+    if (!compiled) return nullptr;
     return std::make_shared<const Grammar>(std::move(compiled));
+}
+
+bool Grammar::check(const std::string& directory, Language language, const IntentSettings& extra,
+                    const std::string& config_file, std::vector<GrammarError>& errors) {
+    return read_grammar(directory, language, extra, config_file, errors, LoadMode::check_extras) != nullptr;
 }
 
 std::string Grammar::find_data_directory(Language language) {

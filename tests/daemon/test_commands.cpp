@@ -34,6 +34,10 @@ struct House {
         std::this_thread::sleep_for(300ms);  // let the broker confirm the hub's subscriptions
     }
     // Sends a command and returns the reply the hub publishes for it.
+    // A command through hearthctl say's path (the control socket) from `source`.
+    json say(const std::string& text, const std::string& source) {
+        return hub.request({{"command", "say"}, {"text", text}, {"source", source}}).at("result");
+    }
     json command(json request) {
         static int counter = 0;
         const std::string id = "t" + std::to_string(++counter);
@@ -196,32 +200,26 @@ TEST_CASE("voice unlock can be forbidden, or need the PIN", "[daemon][commands][
         CHECK(audit[0]["error"].get<std::string>().find("forbidden") != std::string::npos);
     }
     SECTION("PIN") {
-        Broker broker;
-        MqttProbe probe{broker.port(), "#"};
-        Hub hub{broker};
-        const std::string pin_file = hub.dir().write("pin", "2468\n");
+        House house;
+        const std::string pin_file = house.hub.dir().write("pin", "2468\n");
         ::chmod(pin_file.c_str(), 0600);
-        hub.write_config(small_house_yaml(broker.port(), hub.socket_path(), "hearth",
-                                          "voice:\n  unlock: pin\n  pin_file: " + pin_file + "\n"));
-        hub.start();
-        REQUIRE(probe.wait_for("hearth/status", "online", 5s));
-        std::this_thread::sleep_for(300ms);
-        auto say = [&](const std::string& text) {
-            return hub.request({{"command", "say"}, {"text", text}, {"source", "sat"}}).at("result");
-        };
+        house.hub.write_config(small_house_yaml(house.broker.port(), house.hub.socket_path(), "hearth",
+                                                "voice:\n  unlock: pin\n  pin_file: " + pin_file + "\n"));
+        house.start();
+        auto say = [&](const std::string& text) { return house.say(text, "sat"); };
         const json ask = say("unlock the front door");
         CHECK(ask["awaiting"] == "pin");
         CHECK(ask["response"] == "Say your PIN to unlock the front door.");
         CHECK(say("yes")["awaiting"] == "pin");               // a yes is not a PIN
         CHECK(say("one two three four")["ok"] == false);      // wrong: asked again
         std::this_thread::sleep_for(300ms);
-        CHECK(probe.payloads("zigbee2mqtt/Front door/set").empty());
+        CHECK(house.sent("zigbee2mqtt/Front door/set").empty());
         const json done = say("two four six eight");
         CHECK(done["ok"] == true);
         CHECK(done["confirmed"] == true);
-        REQUIRE(eventually([&] { return !probe.payloads("zigbee2mqtt/Front door/set").empty(); }, 3s));
+        REQUIRE(eventually([&] { return !house.sent("zigbee2mqtt/Front door/set").empty(); }, 3s));
         // The PIN is never written to the log.
-        CHECK(hub.output().find("2468") == std::string::npos);
+        CHECK(house.hub.output().find("2468") == std::string::npos);
     }
 }
 
@@ -336,22 +334,20 @@ TEST_CASE("commands act on simulated devices and questions see their answers", "
 }
 
 TEST_CASE("a German household: German commands, German answers, 'ja' confirms", "[daemon][commands][de]") {
-    Broker broker;
-    MqttProbe probe{broker.port(), "#"};
-    Hub hub{broker};
-    hub.write_config("language: de\n"
-                     "mqtt:\n  host: 127.0.0.1\n  port: " + std::to_string(broker.port()) + "\n  client_id: hearth-test\n"
-                     "control:\n  socket: " + hub.socket_path() + "\n"
-                     "areas:\n  - {id: kueche, name: Küche}\n  - {id: flur, name: Flur}\n"
-                     "devices:\n"
-                     "  - {id: kuechenlicht, name: Küchenlicht, type: light, area: kueche, protocol: zigbee2mqtt, topic: Kitchen light}\n"
-                     "  - {id: haustuer, name: Haustür, type: lock, area: flur, protocol: zigbee2mqtt, topic: Front door}\n");
-    hub.start();
-    REQUIRE(probe.wait_for("hearth/status", "online", 5s));
-    std::this_thread::sleep_for(300ms);
-    auto say = [&](const std::string& text) {
-        return hub.request({{"command", "say"}, {"text", text}, {"source", "flur"}}).at("result");
-    };
+    House house;
+    house.hub.write_config("language: de\n"
+                           "mqtt:\n  host: 127.0.0.1\n  port: " + std::to_string(house.broker.port()) +
+                           "\n  client_id: hearth-test\n"
+                           "control:\n  socket: " + house.hub.socket_path() + "\n"
+                           "areas:\n  - {id: kueche, name: Küche}\n  - {id: flur, name: Flur}\n"
+                           "devices:\n"
+                           "  - {id: kuechenlicht, name: Küchenlicht, type: light, area: kueche, protocol: zigbee2mqtt,"
+                           " topic: Kitchen light}\n"
+                           "  - {id: haustuer, name: Haustür, type: lock, area: flur, protocol: zigbee2mqtt,"
+                           " topic: Front door}\n");
+    house.start();
+    auto say = [&](const std::string& text) { return house.say(text, "flur"); };
+    auto& probe = house.probe;
     const json off = say("Mach das Licht in der Küche aus");
     CHECK(off["intent"] == "TurnOff");
     CHECK(off["language"] == "de");
